@@ -1,0 +1,30 @@
+#!/bin/sh
+# make check: run every layer, report each, fail when any failed.
+# Usage: tests/run-check.sh BUILD_DIR MAKE
+B=$1
+MAKE=${2:-make}
+pass=0
+fail=0
+failed=""
+layer() {
+	name=$1
+	shift
+	echo "=== $name"
+	if "$@"; then
+		pass=$((pass + 1))
+	else
+		fail=$((fail + 1))
+		failed="$failed $name"
+		echo "=== $name FAILED"
+	fi
+}
+layer unit $MAKE --no-print-directory check-unit
+layer asan $MAKE --no-print-directory check-asan
+layer golden $MAKE --no-print-directory check-golden
+layer pkgconfig $MAKE --no-print-directory check-pkgconfig
+layer fuzz-corpus $MAKE --no-print-directory check-fuzz-corpus
+layer e2e $MAKE --no-print-directory check-e2e
+echo
+[ -n "$failed" ] && echo "failed layers:$failed"
+echo "check: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
