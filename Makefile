@@ -148,9 +148,21 @@ $(B)/fuzz/fuzz_%: $(B)/fuzzobj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ) $(FUZZ_COMMON
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
 
+BENCH_SRC := $(sort $(wildcard bench/*.c))
+BENCH_BIN := $(BENCH_SRC:bench/%.c=$(B)/bench/%)
+
+$(B)/obj/bench/%.o: bench/%.c
+	@mkdir -p $(@D)
+	$(CC) $(ALL_CFLAGS) -c -o $@ $<
+
+$(B)/bench/%: $(B)/obj/bench/%.o $(COMMON_A) $(LIB_A)
+	@mkdir -p $(@D)
+	$(CC) $(ALL_LDFLAGS) -o $@ $< $(COMMON_A) $(LIB_A) $(LIB_LIBS) -lpthread -lm
+
 # ---------------------------------------------------------------- targets
 .PHONY: all lib tools tests deps check check-unit check-asan check-golden \
-	check-pkgconfig check-fuzz-corpus check-e2e fuzz demo install clean
+	check-pkgconfig check-fuzz-corpus check-e2e fuzz demo install clean \
+	bench bench-bin
 
 all: lib tools
 lib: $(LIB_SO) $(LIB_A) $(LIB_PC)
@@ -185,6 +197,13 @@ check-e2e: all
 
 fuzz: $(FUZZ_BIN)
 	@sh tests/fuzz/run.sh fuzz $(B) $(FUZZ_SECONDS)
+
+bench-bin: $(BENCH_BIN)
+
+# Benchmarks print ratios against a peer measured in the same run; they are
+# not part of check (timed results do not belong in tests).
+bench: all $(BENCH_BIN)
+	@for s in bench/*.sh; do [ -f "$$s" ] && sh "$$s" $(B); done; true
 
 demo: all
 	@sh scripts/demo.sh $(B)
