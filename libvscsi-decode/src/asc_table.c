@@ -1,7 +1,7 @@
 /*
  * The ASC/ASCQ list: T10's assignments of additional sense codes and
- * qualifiers (asc-num.txt, as of its 2023 revision; SPC-5 4.4.6 carries
- * the same list) as one sorted constant table, and the lookups over it.
+ * qualifiers (asc-num.txt, as of its 2023 revision; SPC-5's table of ASC and
+ * ASCQ assignments carries the same list) as one sorted constant table, and the lookups over it.
  *
  * Row: asc, first ascq, last ascq, text in T10's upper-case wording.
  * A row with first < last is a range; its text holds "NN" where T10's list

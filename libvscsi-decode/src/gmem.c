@@ -133,7 +133,8 @@ unsigned vscsi_gmem_count(const vscsi_gmem *mem)
 	return mem ? mem->n : 0;
 }
 
-int vscsi_gmem_region(const vscsi_gmem *mem, unsigned i, vscsi_gmem_region *out)
+int vscsi_gmem_region_at(const vscsi_gmem *mem, unsigned i,
+			 vscsi_gmem_region *out)
 {
 	if (!mem || !out || i >= mem->n)
 		return VSCSI_ERR_ARG;

@@ -49,7 +49,7 @@ const char *vscsi_status_str(uint8_t status)
 	return s ? s : "RESERVED";
 }
 
-/* SPC-5 4.4.5, table "Sense key descriptions". */
+/* SPC-5 4.4, table "Sense key descriptions". */
 static const char *const sense_key_names[16] = {
 	"NO SENSE", "RECOVERED ERROR", "NOT READY", "MEDIUM ERROR",
 	"HARDWARE ERROR", "ILLEGAL REQUEST", "UNIT ATTENTION", "DATA PROTECT",
@@ -69,7 +69,8 @@ const char *vscsi_sense_key_str(unsigned key)
 
 /* ------------------------------------------------------------ decoding */
 
-/* Which sense-key-specific format a sense key uses (SPC-5 4.4.2.4.1). */
+/* Which sense-key-specific format a sense key uses (SPC-5 4.4.2, table "Sense key
+ * specific field definitions"). */
 static uint8_t sense_sks_kind_for(uint8_t key)
 {
 	switch (key) {
@@ -92,7 +93,8 @@ static uint8_t sense_sks_kind_for(uint8_t key)
 }
 
 /*
- * The three sense-key-specific bytes (SPC-5 4.4.2.4), read by the key in
+ * The three sense-key-specific bytes (SPC-5 4.4.2, sense key specific
+ * sense data descriptor; the same bytes are fixed format bytes 15-17), read by the key in
  * out->key:
  *   byte 0: SKSV(7) | key specific
  *     field pointer:   C/D(6) reserved(5-4) BPV(3) BIT POINTER(2-0)
@@ -181,7 +183,7 @@ static void sense_note_desc(vscsi_sense_info *out, uint8_t type)
 }
 
 /* The smallest ADDITIONAL LENGTH each descriptor type allows (SPC-5
- * 4.4.2.x, SBC-4, SAT-4); 0 where any length is acceptable. */
+ * 4.4.2, SBC-4, SAT-4); 0 where any length is acceptable. */
 static uint8_t sense_desc_min(uint8_t type)
 {
 	switch (type) {
@@ -323,8 +325,10 @@ static int sense_desc(vscsi_sense_info *out, const uint8_t *d, size_t n)
 			out->has_info = out->valid;
 		}
 		if (!out->has_csi) {
+			/* always there: present when not zero, as in fixed
+			 * format */
 			out->csi = vscsi_get_be(d + 16, 8);
-			out->has_csi = 1;
+			out->has_csi = out->csi != 0;
 		}
 		if (d[1] >= 0x1E)
 			out->dabd_lba = vscsi_get_be(d + 24, 8);
@@ -398,6 +402,7 @@ int vscsi_sense_decode(const uint8_t *buf, size_t len, vscsi_sense_info *out)
 {
 	size_t full, n;
 	uint8_t rc;
+	int r;
 
 	if (!out)
 		return VSCSI_ERR_ARG;
@@ -429,8 +434,11 @@ int vscsi_sense_decode(const uint8_t *buf, size_t len, vscsi_sense_info *out)
 	out->sense_len = (uint16_t)(n > UINT16_MAX ? UINT16_MAX : n);
 
 	if (out->descriptor)
-		return sense_descriptor(out, buf, n, full);
-	return sense_fixed(out, buf, n);
+		r = sense_descriptor(out, buf, n, full);
+	else
+		r = sense_fixed(out, buf, n);
+	out->incomplete = r == VSCSI_ERR_TRUNCATED;
+	return r;
 }
 
 /* ------------------------------------------------------------ describing */
@@ -463,6 +471,12 @@ static int sense_known_format(const vscsi_sense_info *si)
 	       si->response_code <= VSCSI_SENSE_DESC_DEFERRED;
 }
 
+/* Whether the key byte arrived (only an incomplete decode can lack it). */
+static int sense_has_key(const vscsi_sense_info *si)
+{
+	return !si->incomplete || si->sense_len > (si->descriptor ? 1u : 2u);
+}
+
 size_t vscsi_sense_describe(const vscsi_sense_info *si, char *buf, size_t len)
 {
 	vscsi_sb sb;
@@ -475,9 +489,15 @@ size_t vscsi_sense_describe(const vscsi_sense_info *si, char *buf, size_t len)
 				 si->response_code);
 		return vscsi__sb_done(&sb);
 	}
-	vscsi__sb_printf(&sb, "%s %02X/%02X ", vscsi_sense_key_str(si->key),
-			 si->asc, si->ascq);
-	sense_put_asc_lower(&sb, si->asc, si->ascq);
+	if (si->incomplete) {
+		vscsi__sb_printf(&sb, "%s --/--", sense_has_key(si) ?
+				 vscsi_sense_key_str(si->key) : "?");
+	} else {
+		vscsi__sb_printf(&sb, "%s %02X/%02X ",
+				 vscsi_sense_key_str(si->key), si->asc,
+				 si->ascq);
+		sense_put_asc_lower(&sb, si->asc, si->ascq);
+	}
 	if (si->filemark)
 		vscsi__sb_puts(&sb, " filemark");
 	if (si->eom)
@@ -557,12 +577,19 @@ size_t vscsi_sense_describe_json(const vscsi_sense_info *si, char *buf,
 	if (!sense_known_format(si))
 		return vscsi__sb_done(&sb);
 	sense_json_bool(&sb, "deferred", si->deferred);
-	vscsi__sb_printf(&sb, ",\"sense_key\":%u,\"sense_key_name\":", si->key);
-	vscsi__sb_json_str(&sb, vscsi_sense_key_str(si->key));
-	vscsi__sb_printf(&sb, ",\"asc\":%u,\"ascq\":%u,\"asc_text\":", si->asc,
-			 si->ascq);
-	vscsi_asc_describe(si->asc, si->ascq, text, sizeof(text));
-	vscsi__sb_json_str(&sb, text);
+	if (sense_has_key(si)) {
+		vscsi__sb_printf(&sb, ",\"sense_key\":%u,\"sense_key_name\":",
+				 si->key);
+		vscsi__sb_json_str(&sb, vscsi_sense_key_str(si->key));
+	}
+	if (si->incomplete) {
+		sense_json_bool(&sb, "incomplete", 1);
+	} else {
+		vscsi__sb_printf(&sb, ",\"asc\":%u,\"ascq\":%u,\"asc_text\":",
+				 si->asc, si->ascq);
+		vscsi_asc_describe(si->asc, si->ascq, text, sizeof(text));
+		vscsi__sb_json_str(&sb, text);
+	}
 	if (si->has_info)
 		vscsi__sb_printf(&sb, ",\"info\":%" PRIu64, si->information);
 	if (si->has_csi)
@@ -699,7 +726,7 @@ void vscsi_sense_set_progress(vscsi_sense_info *si, uint16_t progress)
 	vscsi_put_be16(si->sks + 1, progress);
 }
 
-/* The three sense-key-specific bytes for si (SPC-5 4.4.2.4), SKSV set. */
+/* The three sense-key-specific bytes for si (SPC-5 4.4.2), SKSV set. */
 static void sense_sks_encode(const vscsi_sense_info *si, uint8_t out[3])
 {
 	uint8_t bits = (uint8_t)((si->fp_bpv ? 0x08 : 0) | (si->fp_bit & 7));

@@ -223,10 +223,12 @@ static const struct vu_info *vu_lookup(uint32_t request, int channel)
 		if (request >= VU_ARRAY_LEN(vu_front))
 			return NULL;
 		t = &vu_front[request];
-	} else {
+	} else if (channel == VSCSI_VU_BACKEND) {
 		if (request >= VU_ARRAY_LEN(vu_back))
 			return NULL;
 		t = &vu_back[request];
+	} else {
+		return NULL;
 	}
 	return t->name ? t : NULL;
 }

@@ -292,6 +292,7 @@ uint32_t vscsi_vs_cmd_resp_size(const vscsi_vs_cfg *cfg)
 /* ---------------------------------------------------------- command request */
 
 /*
+ * virtio 1.2 5.6.6.1 virtio_scsi_req_cmd[_pi] (layout drawn in the header).
  * Read the header from the first len bytes; total is every readable byte of
  * the chain (for data_out_len). The flat and the iovec entry points both end
  * here, which is what makes their results equal.
@@ -411,6 +412,7 @@ int vscsi_vs_cmd_req_build(const vscsi_vs_cfg *cfg, const vscsi_cmd_req *req,
 
 /* --------------------------------------------------------- command response */
 
+/* virtio 1.2 5.6.6.1 virtio_scsi_resp_cmd: 12 fixed bytes, sense[sense_size]. */
 static int vs_cmd_resp_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 			      size_t len, uint64_t total, vscsi_cmd_resp *out)
 {
@@ -523,6 +525,8 @@ uint32_t vscsi_vs_ctrl_resp_size(uint32_t type)
 	}
 }
 
+/* virtio 1.2 5.6.6.2: le32 type selects virtio_scsi_ctrl_tmf (24 bytes) or
+ * virtio_scsi_ctrl_an (16 bytes); cfg gives only the byte order. */
 static int vs_ctrl_req_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 			      size_t len, vscsi_ctrl_req *out)
 {
@@ -614,6 +618,8 @@ int vscsi_vs_ctrl_req_build(const vscsi_vs_cfg *cfg, const vscsi_ctrl_req *req,
 	return (int)size;
 }
 
+/* 5.6.6.2 device-writable parts: TMF u8 response; AN le32 event_actual,
+ * u8 response. */
 int vscsi_vs_ctrl_resp_parse(const vscsi_vs_cfg *cfg, uint32_t type,
 			     const void *buf, size_t len, vscsi_ctrl_resp *out)
 {
@@ -658,6 +664,7 @@ int vscsi_vs_ctrl_resp_build(const vscsi_vs_cfg *cfg,
 
 /* -------------------------------------------------------------- event queue */
 
+/* 5.6.6.3 virtio_scsi_event: le32 event, u8 lun[8], le32 reason. */
 int vscsi_vs_event_parse(const vscsi_vs_cfg *cfg, const void *buf, size_t len,
 			 vscsi_event *out)
 {
@@ -697,6 +704,7 @@ int vscsi_vs_event_build(const vscsi_vs_cfg *cfg, const vscsi_event *ev,
 
 /* ------------------------------------------------------------- config space */
 
+/* 5.6.4 virtio_scsi_config: seven le32, two le16, one le32 (36 bytes). */
 int vscsi_vs_config_parse_endian(const void *buf, size_t len, int big_endian,
 				 vscsi_config *out)
 {

@@ -186,7 +186,7 @@ static const uint8_t req_be32[51] = {
  * pi_bytesout, pi_bytesin between crn and cdb), cdb_size 16:
  * WRITE(16) of 8 blocks with 64 bytes of PI out; then pi_out (4 bytes here).
  */
-static const uint8_t req_pi16[35 + 4] = {
+static const uint8_t req_pi16[43 + 4] = {
 	0x01, 0x00, 0x40, 0x00, 0x00, 0x00, 0x00, 0x00,	/* target 0 lun 0 */
 	0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,	/* id 1 */
 	0x00, 0x00, 0x00,
@@ -1077,8 +1077,11 @@ START_TEST(test_resp_truncation)
 			ck_assert_uint_eq(r.sense_copied,
 					  len - 12 < 18 ? len - 12 : 18);
 		} else {
+			/* fields wholly present are kept */
 			ck_assert_uint_eq(r.sense_copied, 0);
-			ck_assert_uint_eq(r.status, 0);
+			ck_assert_uint_eq(r.sense_len, len >= 4 ? 18 : 0);
+			ck_assert_uint_eq(r.status, len >= 11 ? 2 : 0);
+			ck_assert_uint_eq(r.response, 0);
 		}
 	}
 	check_splits(W_RESP, &c, resp_le96, sizeof(resp_le96));
@@ -1315,6 +1318,7 @@ START_TEST(test_ctrl_unknown_type)
 	check_splits(W_CTRL, &c, b, sizeof(b));
 	check_splits(W_CTRL, &c, b2, 3);
 
+	memset(out, 0, sizeof(out));
 	ck_assert_int_eq(vscsi_vs_ctrl_resp_parse(&c, 3, out, 5, &resp),
 			 VSCSI_ERR_INVALID);
 	ck_assert_uint_eq(resp.type, 3);

@@ -245,8 +245,9 @@ unsigned emu_inflight(const emu_dev *dev);
 void emu_freeze(emu_dev *dev, int on);
 
 /*
- * Run one command and wait for it (emu_submit + emu_drain): for tests and
- * tools. Other commands' callbacks may be called meanwhile.
+ * Run one command and wait for it: for tests and tools. Its result goes to
+ * res, not to cmd_done; other commands' callbacks are not called (they stay
+ * queued for emu_process()). VSCSI_ERR_ARG while frozen.
  */
 int emu_exec_sync(emu_dev *dev, const emu_request *req, emu_result *res);
 

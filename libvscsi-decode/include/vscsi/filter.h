@@ -57,9 +57,9 @@
  *   (medium_error, ...), tmf (abort_task, ...), type (request, completion,
  *   ctrl, ctrl_done, event, vhost_user, other), attr (simple, ordered, head,
  *   aca) and class (read, write, flush, unmap, other) take a name or a
- *   number. In names, upper and lower case are the same and a space, "_"
- *   and "-" are interchangeable: check_condition, CHECK-CONDITION and
- *   "check condition" are one name.
+ *   number. In names upper and lower case are the same, and a space, "_"
+ *   and "-" are interchangeable: check_condition, CHECK_CONDITION and
+ *   "check condition" (quoted: a bare name has no spaces) are one name.
  *
  * Semantics:
  * - A comparison on a field the event does not have is false, with every

@@ -76,8 +76,8 @@ VSCSI_API unsigned vscsi_gmem_count(const vscsi_gmem *mem);
 
 /* Copy region i (in ascending gpa order) to *out. VSCSI_OK, or
  * VSCSI_ERR_ARG when i >= count or a pointer is NULL. */
-VSCSI_API int vscsi_gmem_region(const vscsi_gmem *mem, unsigned i,
-				vscsi_gmem_region *out);
+VSCSI_API int vscsi_gmem_region_at(const vscsi_gmem *mem, unsigned i,
+				   vscsi_gmem_region *out);
 
 /*
  * Translate the guest-physical buffer [gpa, gpa + len) into host iovecs.

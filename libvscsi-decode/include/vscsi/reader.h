@@ -132,13 +132,13 @@ static inline uint8_t vscsi_rd_u8(vscsi_rd *r)
 static inline uint16_t vscsi_rd_le16(vscsi_rd *r)
 {
 	const uint8_t *q = vscsi_rd_ptr(r, 2);
-	return q ? (uint16_t)(q[0] | q[1] << 8) : 0;
+	return (uint16_t)(q ? q[0] | q[1] << 8 : 0);
 }
 
 static inline uint16_t vscsi_rd_be16(vscsi_rd *r)
 {
 	const uint8_t *q = vscsi_rd_ptr(r, 2);
-	return q ? (uint16_t)(q[0] << 8 | q[1]) : 0;
+	return (uint16_t)(q ? q[0] << 8 | q[1] : 0);
 }
 
 static inline uint32_t vscsi_rd_be24(vscsi_rd *r)

@@ -47,7 +47,7 @@ VSCSI_API const char *vscsi_status_str(uint8_t status);
 
 /* ------------------------------------------------------------ sense keys */
 
-/* Sense keys (SPC-5 4.4.5, table "Sense key descriptions"). */
+/* Sense keys (SPC-5 4.4, table "Sense key descriptions"). */
 #define VSCSI_SK_NO_SENSE 0x0
 #define VSCSI_SK_RECOVERED_ERROR 0x1
 #define VSCSI_SK_NOT_READY 0x2
@@ -132,7 +132,7 @@ VSCSI_API int vscsi_asc_table_entry(size_t i, uint8_t *asc,
 #define VSCSI_SENSE_DESC_DEFERRED 0x73
 #define VSCSI_SENSE_VENDOR 0x7F
 
-/* Sense data descriptor types (SPC-5 4.4.2.1, "Sense data descriptor
+/* Sense data descriptor types (SPC-5 4.4.2, table "Sense data descriptor
  * types"; 80h-FFh vendor specific). */
 #define VSCSI_SDESC_INFORMATION 0x00
 #define VSCSI_SDESC_COMMAND_SPECIFIC 0x01
@@ -157,7 +157,7 @@ VSCSI_API int vscsi_asc_table_entry(size_t i, uint8_t *asc,
 #define VSCSI_SENSE_BUILD_MAX 48	/* the most vscsi_sense_build() writes */
 #define VSCSI_SENSE_DESC_TYPES_MAX 16	/* descriptor types kept in order */
 
-/* How the sense-key-specific bytes read (SPC-5 4.4.2.4; by sense key). */
+/* How the sense-key-specific bytes read (SPC-5 4.4.2, by sense key). */
 enum vscsi_sks_kind {
 	VSCSI_SKS_NONE = 0,		/* not valid, or reserved for the key */
 	VSCSI_SKS_FIELD_POINTER = 1,	/* ILLEGAL REQUEST */
@@ -205,6 +205,8 @@ typedef struct vscsi_sense_info {
 	uint8_t additional_len;	/* byte 7 as sent */
 	uint8_t truncated;	/* the bytes ended before the additional
 				   sense length did (common: not an error) */
+	uint8_t incomplete;	/* the data ended before key, ASC and ASCQ
+				   (the decoder returned TRUNCATED) */
 	uint16_t sense_len;	/* bytes that were decoded:
 				   min(len, 8 + additional_len) */
 	unsigned n_desc;	/* descriptors seen (whole ones) */
@@ -282,7 +284,9 @@ VSCSI_API int vscsi_sense_decode(const uint8_t *buf, size_t len,
  * (" field=cdb|param byte N[ bit B]", " progress=N%", " retries=N",
  * " segment=desc|param byte N[ bit B]", " ua_overflow", " sks=0xXXXXXX"),
  * " ata_status=0x.. ata_error=0x..", " lba=0x..", " truncated".
- * Unknown response codes read "sense response code 0xXX".
+ * Unknown response codes read "sense response code 0xXX"; when the data
+ * ended before the ASC and ASCQ (si->incomplete) they read "--/--" and the
+ * key "?" if it too is missing.
  * snprintf semantics (see vscsi_asc_describe()).
  */
 VSCSI_API size_t vscsi_sense_describe(const vscsi_sense_info *si, char *buf,
@@ -300,7 +304,10 @@ VSCSI_API size_t vscsi_sense_describe(const vscsi_sense_info *si, char *buf,
  * "sks":[b0,b1,b2] (valid but reserved for the key), "another_progress",
  * "ata_status_return", "forwarded_sense", "lba", "microcode_activation_time",
  * "descriptor_types":[..], "truncated". 64-bit values are JSON numbers.
- * "format" is "fixed", "descriptor" or "unknown". Strings are escaped.
+ * "format" is "fixed", "descriptor" or "unknown" (then nothing follows).
+ * When si->incomplete, "incomplete":true replaces "asc", "ascq" and
+ * "asc_text" (and the two "sense_key" members if the key is missing too).
+ * Strings are escaped.
  * snprintf semantics.
  */
 VSCSI_API size_t vscsi_sense_describe_json(const vscsi_sense_info *si,
@@ -317,7 +324,8 @@ VSCSI_API void vscsi_sense_init(vscsi_sense_info *si, int descriptor,
 /* Set the INFORMATION field (has_info, valid). */
 VSCSI_API void vscsi_sense_set_info(vscsi_sense_info *si, uint64_t info);
 /*
- * Set a field pointer (ILLEGAL REQUEST, SPC-5 4.4.2.4.2): in_cdb 1 for a
+ * Set a field pointer (ILLEGAL REQUEST; SPC-5 4.4.2, field pointer
+ * sense key specific data): in_cdb 1 for a
  * CDB byte, 0 for a parameter data byte; bit 0-7, or -1 when no bit is
  * meant (BPV 0).
  */

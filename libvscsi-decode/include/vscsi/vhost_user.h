@@ -472,7 +472,8 @@ VSCSI_API size_t vscsi_vu_msg_describe(const vscsi_vu_msg *m, char *buf,
  * loses bits; counts and 32-bit fields are numbers. Per payload:
  *   u64: "value", and by request "features", "protocol_features", "status",
  *        "index"+"nofd" (vring fd requests), "ok" (acks and results),
- *        "mac" (SEND_RARP);
+ *        "count" (GET_QUEUE_NUM, GET_MAX_MEM_SLOTS replies, NET_SET_MTU),
+ *        "mac" (SEND_RARP), "ok"+"nofd" (SET_DEVICE_STATE_FD reply);
  *   state: "index","num"; addr: "index","vring_flags","desc","used",
  *   "avail","log"; mem_table: "nregions","regions":[{"gpa","size","uva",
  *   "mmap_offset"},...]; mem_reg: "region":{...}; log: "mmap_size",

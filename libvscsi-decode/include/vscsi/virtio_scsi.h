@@ -346,6 +346,8 @@ VSCSI_API int vscsi_vs_cmd_resp_build(const vscsi_vs_cfg *cfg,
  *         resp: 0 u8 response                                     (1 byte)
  *   AN:   0 le32 type; 4 u8 lun[8]; 12 le32 event_requested;      (16 bytes)
  *         resp: 0 le32 event_actual; 4 u8 response                (5 bytes)
+ * These functions use cfg for the byte order only (its sizes are not
+ * checked). Bytes after the layout are ignored.
  */
 typedef struct vscsi_ctrl_req {
 	uint32_t type;		/* enum vscsi_ctrl_type */

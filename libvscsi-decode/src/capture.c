@@ -1,0 +1,282 @@
+/*
+ * Capture records: the parser of one record header and the names.
+ * The layout is specified in vscsi-capture(5); offsets in capture_layout.h.
+ */
+#include <string.h>
+
+#include "vscsi/capture.h"
+#include "vscsi/reader.h"
+#include "capture_layout.h"
+
+int vscsi_cap_linktype(void)
+{
+	return VSCSI_CAP_LINKTYPE;
+}
+
+const char *vscsi_rec_type_name(unsigned type)
+{
+	switch (type) {
+	case VSCSI_REC_REQUEST:
+		return "request";
+	case VSCSI_REC_COMPLETION:
+		return "completion";
+	case VSCSI_REC_VHOST_USER:
+		return "vhost-user";
+	case VSCSI_REC_SESSION:
+		return "session";
+	case VSCSI_REC_LOSS:
+		return "loss";
+	case VSCSI_REC_NOTIFY:
+		return "notify";
+	default:
+		return "unknown";
+	}
+}
+
+const char *vscsi_cap_loss_reason_name(unsigned reason)
+{
+	switch (reason) {
+	case VSCSI_LOSS_WRITE_ERROR:
+		return "write-error";
+	case VSCSI_LOSS_QUEUE_FULL:
+		return "queue-full";
+	case VSCSI_LOSS_SHUTDOWN:
+		return "shutdown";
+	default:
+		return "unknown";
+	}
+}
+
+unsigned vscsi_cap_queue_size(const vscsi_cap_session *s, unsigned i)
+{
+	if (!s || i >= s->num_queues)
+		return 0;
+	if (s->queue_sizes)
+		return s->queue_sizes[i];
+	if (s->queue_sizes_le)
+		return (unsigned)s->queue_sizes_le[2 * i] |
+		       (unsigned)s->queue_sizes_le[2 * i + 1] << 8;
+	return 0;
+}
+
+/* Minimum record header length of a known type, 0 for an unknown one. */
+static size_t capp_min_hdr(unsigned type)
+{
+	switch (type) {
+	case VSCSI_REC_REQUEST:
+	case VSCSI_REC_COMPLETION:
+		return VSCSI_CAP_REQ_HDR_LEN;
+	case VSCSI_REC_VHOST_USER:
+		return VSCSI_CAP_VU_HDR_LEN;
+	case VSCSI_REC_SESSION:
+		return VSCSI_CAP_SESSION_HDR_LEN;
+	case VSCSI_REC_LOSS:
+		return VSCSI_CAP_LOSS_HDR_LEN;
+	case VSCSI_REC_NOTIFY:
+		return VSCSI_CAP_NOTIFY_HDR_LEN;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Request and completion body (vscsi-capture(5), "REQUEST AND COMPLETION"):
+ *
+ *   24 head  28 used_len  32 n_readable  34 n_writable  36 readable_bytes
+ *   40 writable_bytes  44 vs_len  48 data_len  52 reserved  56 digest (u64)
+ *
+ * raw = the first (vs_len + data_len) bytes of "vs part, data part", cut.
+ */
+static int capp_chain(vscsi_rd *r, vscsi_cap_rec *out)
+{
+	uint64_t full;
+
+	out->head = vscsi_rd_le32(r);
+	out->used_len = vscsi_rd_le32(r);
+	out->n_readable = vscsi_rd_le16(r);
+	out->n_writable = vscsi_rd_le16(r);
+	out->readable_bytes = vscsi_rd_le32(r);
+	out->writable_bytes = vscsi_rd_le32(r);
+	out->hdr_len = vscsi_rd_le32(r);
+	out->data_len = vscsi_rd_le32(r);
+	vscsi_rd_skip(r, 4);
+	out->digest = vscsi_rd_le64(r);
+	if (vscsi_rd_error(r))
+		return vscsi_rd_error(r);
+
+	full = (uint64_t)out->hdr_len + out->data_len;
+	if (out->raw_len > full)
+		return VSCSI_ERR_INVALID;
+	out->hdr = out->raw;
+	out->hdr_cap = out->raw_len < out->hdr_len ? out->raw_len : out->hdr_len;
+	out->data = out->raw + out->hdr_cap;
+	out->data_cap = out->raw_len - out->hdr_cap;
+	if (out->raw_len < full)
+		out->flags |= VSCSI_RECF_CUT;
+	else
+		out->flags &= ~(unsigned)VSCSI_RECF_CUT;
+	return VSCSI_OK;
+}
+
+/* vhost-user body: 24 dir  25 channel  26 nfds  27 reserved  28 msg_len. */
+static int capp_vu(vscsi_rd *r, vscsi_cap_rec *out)
+{
+	out->vu.dir = vscsi_rd_u8(r);
+	out->vu.channel = vscsi_rd_u8(r);
+	out->vu.nfds = vscsi_rd_u8(r);
+	vscsi_rd_skip(r, 1);
+	out->vu.msg_len = vscsi_rd_le32(r);
+	if (vscsi_rd_error(r))
+		return vscsi_rd_error(r);
+	if (out->vu.dir > VSCSI_VU_TO_FRONTEND || out->raw_len > out->vu.msg_len)
+		return VSCSI_ERR_INVALID;
+	if (out->raw_len < out->vu.msg_len)
+		out->flags |= VSCSI_RECF_CUT;
+	else
+		out->flags &= ~(unsigned)VSCSI_RECF_CUT;
+	return VSCSI_OK;
+}
+
+/* A NUL-terminated string at the reader's position, or NULL (TRUNCATED). */
+static const char *capp_str(vscsi_rd *r)
+{
+	size_t left = vscsi_rd_left(r);
+	const uint8_t *p = vscsi_rd_ptr(r, 0);
+	const uint8_t *nul;
+
+	if (!p)
+		return NULL;
+	nul = memchr(p, 0, left);
+	if (!nul) {
+		vscsi_rd_skip(r, left + 1);
+		return NULL;
+	}
+	vscsi_rd_skip(r, (size_t)(nul - p) + 1);
+	return (const char *)p;
+}
+
+/*
+ * Session body: 24 features (u64)  32 protocol_features (u64)  40 cdb_size
+ * 44 sense_size  48 snaplen  52 num_queues (u16)  54 reserved (u16).
+ * raw: u16 queue_size[num_queues], tool "\0", tool_version "\0", then
+ * anything (ignored).
+ */
+static int capp_session(vscsi_rd *r, vscsi_cap_rec *out)
+{
+	vscsi_cap_session *s = &out->session;
+	vscsi_rd raw;
+
+	s->features = vscsi_rd_le64(r);
+	s->protocol_features = vscsi_rd_le64(r);
+	s->cdb_size = vscsi_rd_le32(r);
+	s->sense_size = vscsi_rd_le32(r);
+	s->snaplen = vscsi_rd_le32(r);
+	s->num_queues = vscsi_rd_le16(r);
+	s->flags = out->flags & 0xffu;
+	if (vscsi_rd_error(r))
+		return vscsi_rd_error(r);
+
+	vscsi_rd_init(&raw, out->raw, out->raw_len);
+	s->queue_sizes_le = vscsi_rd_ptr(&raw, 2 * (size_t)s->num_queues);
+	s->tool = capp_str(&raw);
+	s->tool_version = capp_str(&raw);
+	if (vscsi_rd_error(&raw)) {
+		s->queue_sizes_le = NULL;
+		s->tool = NULL;
+		s->tool_version = NULL;
+		return vscsi_rd_error(&raw);
+	}
+	return VSCSI_OK;
+}
+
+/* Loss body: 24 count (u64)  32 since_ns (u64)  40 reason  44 reserved. */
+static int capp_loss(vscsi_rd *r, vscsi_cap_rec *out)
+{
+	out->loss.count = vscsi_rd_le64(r);
+	out->loss.since_ns = vscsi_rd_le64(r);
+	out->loss.reason = vscsi_rd_le32(r);
+	return vscsi_rd_error(r);
+}
+
+/* Notify body: 24 kind  28 reserved. */
+static int capp_notify(vscsi_rd *r, vscsi_cap_rec *out)
+{
+	out->notify.kind = vscsi_rd_le32(r);
+	return vscsi_rd_error(r);
+}
+
+/*
+ * Common header (vscsi-capture(5), "RECORD HEADER"):
+ *
+ *   0 version (u8)  1 type (u8)  2 hdr_len (u16)  4 rec_len (u32)
+ *   8 conn (u32)  12 vq (u16)  14 flags (u16)  16 seq (u64)
+ */
+int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out)
+{
+	vscsi_rd r;
+	size_t hdr_len, rec_len, min;
+	int rc;
+
+	if (!p || !out)
+		return VSCSI_ERR_ARG;
+	memset(out, 0, sizeof(*out));
+	if (len < VSCSI_CAP_COMMON_LEN)
+		return VSCSI_ERR_TRUNCATED;
+
+	vscsi_rd_init(&r, p, len);
+	out->version = vscsi_rd_u8(&r);
+	out->type = vscsi_rd_u8(&r);
+	hdr_len = vscsi_rd_le16(&r);
+	rec_len = vscsi_rd_le32(&r);
+	out->conn = vscsi_rd_le32(&r);
+	out->vq = vscsi_rd_le16(&r);
+	out->flags = vscsi_rd_le16(&r);
+	out->seq = vscsi_rd_le64(&r);
+
+	if (out->version == 0 || hdr_len < VSCSI_CAP_COMMON_LEN)
+		return VSCSI_ERR_INVALID;
+	if (rec_len > len)
+		return VSCSI_ERR_TRUNCATED;
+	if (rec_len < len)
+		return VSCSI_ERR_INVALID;
+	if (hdr_len > len)
+		return VSCSI_ERR_TRUNCATED;
+
+	out->rec = (const uint8_t *)p;
+	out->rec_len = len;
+	out->rec_hdr_len = hdr_len;
+	out->raw = out->rec + hdr_len;
+	out->raw_len = len - hdr_len;
+
+	if (out->version > VSCSI_CAP_VERSION)
+		return VSCSI_ERR_VERSION;
+	min = capp_min_hdr(out->type);
+	if (min == 0)
+		return VSCSI_ERR_UNSUPPORTED;
+	if (hdr_len < min)
+		return VSCSI_ERR_INVALID;
+
+	/* The body is read from its own window so that fields a later
+	 * version appends (hdr_len above min) are skipped. */
+	vscsi_rd_init(&r, out->rec, hdr_len);
+	vscsi_rd_skip(&r, VSCSI_CAP_COMMON_LEN);
+	switch (out->type) {
+	case VSCSI_REC_REQUEST:
+	case VSCSI_REC_COMPLETION:
+		rc = capp_chain(&r, out);
+		break;
+	case VSCSI_REC_VHOST_USER:
+		rc = capp_vu(&r, out);
+		break;
+	case VSCSI_REC_SESSION:
+		rc = capp_session(&r, out);
+		break;
+	case VSCSI_REC_LOSS:
+		rc = capp_loss(&r, out);
+		break;
+	default:
+		rc = capp_notify(&r, out);
+		break;
+	}
+	return rc;
+}

@@ -1,0 +1,577 @@
+/*
+ * The capture reader: the fd is read through a stdio stream made with
+ * fopencookie, whose read function decompresses zstd (told from the first
+ * bytes) or passes plain pcap through; libpcap reads pcap from that stream
+ * and each record is checked by vscsi_cap_parse().
+ *
+ * What is not trusted, and where it is checked: libpcap checks the pcap
+ * headers and caps caplen at the file's snap length and at 262144 (it stops
+ * at a record header it cannot pass: reported as damage, and reading ends);
+ * vscsi_cap_parse() checks every length inside a record against the bytes
+ * present (rec_len must equal caplen, which also catches a record libpcap
+ * cut at the snap length); zstd checks its frames and their checksums.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdio_ext.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+#include <zstd.h>
+
+#include "vscsi/capture.h"
+#include "capture_layout.h"
+
+#define CAPR_STDIO_BUF (128u * 1024u)
+#define CAPR_POLL_NS 20000000L		/* FOLLOW: wait between reads */
+#define CAPR_CONN_SLOTS 1024u		/* sequence tracking table */
+#define CAPR_CONN_MAX 512u		/* connections tracked at most */
+
+struct capr_conn {
+	uint32_t conn;
+	int used;
+	uint64_t next;
+};
+
+struct vscsi_cap_reader {
+	int fd;
+	unsigned flags;
+	int zstd;
+	int regular;
+	FILE *fp;
+	pcap_t *p;
+	ZSTD_DCtx *ds;
+	uint8_t *inbuf;
+	size_t in_size, in_len, in_pos;
+	char *stdio_buf;
+
+	/* stream state, kept by the cookie */
+	int eof;		/* the fd ended (and FOLLOW stopped waiting) */
+	int mid_frame;		/* zstd: the last frame is not complete */
+	size_t zerr;		/* zstd error code, 0 for none */
+	int io_errno;		/* read(2) failed */
+	uint8_t head[CAPL_PCAP_FILE_HDR]; /* first bytes after decompression */
+	size_t head_len;
+
+	atomic_int stop;
+	int (*stop_cb)(void *arg);
+	void *stop_arg;
+	int user_stopped;
+
+	uint64_t recno;
+	uint64_t off;		/* offset of the next pcap record header */
+	int pcapng;
+	int done;		/* reading ended; next returns done_rc */
+	int done_rc;
+
+	struct capr_conn *conns;
+	unsigned n_conns;
+
+	vscsi_cap_rstats st;
+	char errmsg[256];
+};
+
+static int capr_should_stop(vscsi_cap_reader *r)
+{
+	if (atomic_load(&r->stop) ||
+	    (r->stop_cb && r->stop_cb(r->stop_arg))) {
+		r->user_stopped = 1;
+		return 1;
+	}
+	return 0;
+}
+
+/*
+ * read(2) into buf, retrying EINTR; at the end of a regular file in FOLLOW
+ * mode, wait and read again until stopped. Returns bytes, 0 at the end, or
+ * -1 (io_errno set).
+ */
+static ssize_t capr_read(vscsi_cap_reader *r, void *buf, size_t size)
+{
+	for (;;) {
+		ssize_t n = read(r->fd, buf, size);
+
+		if (n > 0) {
+			r->st.bytes_in += (uint64_t)n;
+			return n;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			r->io_errno = errno;
+			return -1;
+		}
+		if (!(r->flags & VSCSI_CAP_R_FOLLOW) || !r->regular ||
+		    capr_should_stop(r)) {
+			r->eof = 1;
+			return 0;
+		} else {
+			struct timespec ts = { 0, CAPR_POLL_NS };
+
+			nanosleep(&ts, NULL);
+		}
+	}
+}
+
+static void capr_keep_head(vscsi_cap_reader *r, const void *buf, size_t n)
+{
+	size_t k = sizeof(r->head) - r->head_len;
+
+	if (k > n)
+		k = n;
+	memcpy(r->head + r->head_len, buf, k);
+	r->head_len += k;
+}
+
+/* stdio's read function. */
+static ssize_t capr_cookie_read(void *cookie, char *buf, size_t size)
+{
+	vscsi_cap_reader *r = cookie;
+	ZSTD_outBuffer out = { buf, size, 0 };
+	ssize_t n;
+
+	if (r->io_errno || r->zerr) {
+		errno = EIO;
+		return -1;
+	}
+	if (r->eof && r->in_pos == r->in_len && !r->mid_frame)
+		return 0;
+	if (!r->zstd) {
+		if (r->in_pos < r->in_len) {
+			size_t k = r->in_len - r->in_pos;
+
+			if (k > size)
+				k = size;
+			memcpy(buf, r->inbuf + r->in_pos, k);
+			r->in_pos += k;
+			n = (ssize_t)k;
+		} else {
+			n = r->eof ? 0 : capr_read(r, buf, size);
+		}
+		if (n > 0) {
+			r->st.bytes += (uint64_t)n;
+			if (r->head_len < sizeof(r->head))
+				capr_keep_head(r, buf, (size_t)n);
+		}
+		return n;
+	}
+
+	for (;;) {
+		ZSTD_inBuffer in = { r->inbuf, r->in_len, r->in_pos };
+		size_t before = out.pos;
+		size_t ret = ZSTD_decompressStream(r->ds, &out, &in);
+
+		if (ZSTD_isError(ret)) {
+			r->in_pos = in.pos;
+			r->zerr = ret;
+			break;
+		}
+		/* A call that moved nothing says nothing about frames (at a
+		 * frame boundary it asks for the next header). */
+		if (in.pos != r->in_pos || out.pos != before)
+			r->mid_frame = ret != 0;
+		r->in_pos = in.pos;
+		if (out.pos == out.size)
+			break;
+		if (r->in_pos < r->in_len)
+			continue;
+		/* input used up and nothing more to flush */
+		if (out.pos > 0 || r->eof)
+			break;
+		n = capr_read(r, r->inbuf, r->in_size);
+		if (n <= 0)
+			break;
+		r->in_len = (size_t)n;
+		r->in_pos = 0;
+	}
+	if (out.pos > 0) {
+		r->st.bytes += out.pos;
+		if (r->head_len < sizeof(r->head))
+			capr_keep_head(r, buf, out.pos);
+		return (ssize_t)out.pos;
+	}
+	if (r->io_errno || r->zerr) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+static void capr_free(vscsi_cap_reader *r)
+{
+	if (r->p)
+		pcap_close(r->p);	/* fcloses r->fp */
+	else if (r->fp)
+		fclose(r->fp);
+	if (r->fd >= 0)
+		close(r->fd);
+	ZSTD_freeDCtx(r->ds);
+	free(r->inbuf);
+	free(r->stdio_buf);
+	free(r->conns);
+	free(r);
+}
+
+static uint32_t capr_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+/* A pcap or pcapng magic number in either byte order. */
+static int capr_pcap_magic(const uint8_t *p)
+{
+	uint32_t m = capr_le32(p);
+
+	return m == 0xa1b2c3d4u || m == 0xd4c3b2a1u || m == 0xa1b23c4du ||
+	       m == 0x4d3cb2a1u || m == 0xa1b2cd34u || m == 0x34cdb2a1u ||
+	       m == 0x0a0d0d0au;
+}
+
+/* zstd frame magic, or a skippable frame's. */
+static int capr_zstd_magic(const uint8_t *p)
+{
+	uint32_t m = capr_le32(p);
+
+	return m == 0xfd2fb528u || (m & 0xfffffff0u) == 0x184d2a50u;
+}
+
+vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags, int *err)
+{
+	cookie_io_functions_t io = { capr_cookie_read, NULL, NULL, NULL };
+	char errbuf[PCAP_ERRBUF_SIZE];
+	vscsi_cap_reader *r;
+	struct stat sb;
+	int rc = VSCSI_ERR_NOMEM, saved;
+
+	if (fd < 0) {
+		rc = VSCSI_ERR_ARG;
+		goto fail_fd;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r)
+		goto fail_fd;
+	r->fd = fd;
+	r->flags = flags;
+	atomic_init(&r->stop, 0);
+	r->regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
+	r->in_size = ZSTD_DStreamInSize();
+	r->inbuf = malloc(r->in_size);
+	r->stdio_buf = malloc(CAPR_STDIO_BUF);
+	r->conns = calloc(CAPR_CONN_SLOTS, sizeof(*r->conns));
+	if (!r->inbuf || !r->stdio_buf || !r->conns)
+		goto fail;
+
+	/* Sniff the first four bytes: zstd or not. */
+	while (r->in_len < 4) {
+		ssize_t n = capr_read(r, r->inbuf + r->in_len,
+				      r->in_size - r->in_len);
+
+		if (n < 0) {
+			errno = r->io_errno;
+			rc = VSCSI_ERR_IO;
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		r->in_len += (size_t)n;
+	}
+	r->eof = 0;
+	if (r->in_len == 0) {
+		rc = VSCSI_ERR_NOT_CAPTURE;
+		goto fail;
+	}
+	r->zstd = r->in_len >= 4 && capr_zstd_magic(r->inbuf);
+	r->st.compressed = r->zstd;
+	if (r->zstd) {
+		r->ds = ZSTD_createDCtx();
+		if (!r->ds)
+			goto fail;
+	}
+
+	r->fp = fopencookie(r, "r", io);
+	if (!r->fp)
+		goto fail;
+	setvbuf(r->fp, r->stdio_buf, _IOFBF, CAPR_STDIO_BUF);
+	/* one thread reads a reader: no locks in fread */
+	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
+
+	r->p = pcap_fopen_offline_with_tstamp_precision(r->fp,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!r->p) {
+		if (r->io_errno) {
+			errno = r->io_errno;
+			rc = VSCSI_ERR_IO;
+		} else if (r->head_len >= 4 && capr_pcap_magic(r->head) &&
+			   r->eof && strstr(errbuf, "truncated")) {
+			rc = VSCSI_ERR_TRUNCATED;
+		} else if (r->zstd && r->head_len == 0 && r->mid_frame &&
+			   !r->zerr) {
+			rc = VSCSI_ERR_TRUNCATED;
+		} else {
+			rc = VSCSI_ERR_NOT_CAPTURE;
+		}
+		goto fail;
+	}
+	if (pcap_datalink(r->p) != VSCSI_CAP_LINKTYPE) {
+		rc = VSCSI_ERR_NOT_CAPTURE;
+		goto fail;
+	}
+	r->st.snaplen = (uint32_t)pcap_snapshot(r->p);
+	r->pcapng = r->head_len >= 4 && capr_le32(r->head) == 0x0a0d0d0au;
+	r->off = r->pcapng ? 0 : CAPL_PCAP_FILE_HDR;
+	return r;
+
+fail:
+	saved = errno;
+	capr_free(r);
+	errno = saved;
+	if (err)
+		*err = rc;
+	return NULL;
+fail_fd:
+	if (fd >= 0)
+		close(fd);
+	if (err)
+		*err = rc;
+	return NULL;
+}
+
+vscsi_cap_reader *vscsi_cap_reader_open(const char *path, unsigned flags,
+					int *err)
+{
+	int fd;
+
+	if (!path) {
+		if (err)
+			*err = VSCSI_ERR_ARG;
+		return NULL;
+	}
+	if (strcmp(path, "-") == 0)
+		fd = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	else
+		fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		if (err)
+			*err = VSCSI_ERR_IO;
+		return NULL;
+	}
+	return vscsi_cap_reader_open_fd(fd, flags, err);
+}
+
+/* Count sequence gaps of rec's connection. */
+static void capr_seq(vscsi_cap_reader *r, vscsi_cap_rec *rec)
+{
+	uint32_t h;
+	unsigned i;
+	struct capr_conn *c = NULL;
+
+	if (rec->conn == VSCSI_CAP_CONN_NONE)
+		return;
+	h = (rec->conn * 2654435761u) >> 22;	/* 10 bits: 1024 slots */
+	for (i = 0; i < CAPR_CONN_SLOTS; i++) {
+		c = &r->conns[(h + i) & (CAPR_CONN_SLOTS - 1)];
+		if (!c->used || c->conn == rec->conn)
+			break;
+	}
+	if (!c->used) {
+		if (r->n_conns >= CAPR_CONN_MAX)
+			return;
+		c->used = 1;
+		c->conn = rec->conn;
+		c->next = 0;
+		r->n_conns++;
+	}
+	if (rec->seq != c->next) {
+		r->st.seq_gaps++;
+		if (rec->seq > c->next) {
+			rec->seq_missing = rec->seq - c->next;
+			r->st.seq_missing += rec->seq_missing;
+		}
+	}
+	c->next = rec->seq + 1;
+}
+
+static const char *capr_parse_why(int rc)
+{
+	return rc == VSCSI_ERR_TRUNCATED ? "lengths run past the record" :
+	       "impossible field";
+}
+
+/* Reading has ended with rc (0 or an error); later calls return done_rc. */
+static int capr_finish(vscsi_cap_reader *r, int rc, int sticky)
+{
+	r->done = 1;
+	r->done_rc = sticky ? rc : 0;
+	return rc;
+}
+
+/* Damage that ends reading (libpcap or zstd cannot go past it). */
+static int capr_stop_damaged(vscsi_cap_reader *r, const char *what)
+{
+	r->st.damaged++;
+	r->st.stopped = 1;
+	snprintf(r->errmsg, sizeof(r->errmsg),
+		 "record %" PRIu64 " at offset %" PRIu64 ": %s; cannot read "
+		 "past it", r->recno + 1, r->off, what);
+	return capr_finish(r, VSCSI_ERR_DAMAGED,
+			   (r->flags & VSCSI_CAP_R_STRICT) != 0);
+}
+
+static int capr_truncated(vscsi_cap_reader *r, const char *what)
+{
+	if (r->user_stopped)
+		return capr_finish(r, 0, 0);
+	r->st.truncated = 1;
+	snprintf(r->errmsg, sizeof(r->errmsg),
+		 "file truncated at record %" PRIu64 " (offset %" PRIu64
+		 "): %s", r->recno + 1, r->off, what);
+	if (r->flags & VSCSI_CAP_R_STRICT)
+		return capr_finish(r, VSCSI_ERR_TRUNCATED, 1);
+	return capr_finish(r, 0, 0);
+}
+
+/* pcap_next_ex() gave -1 or -2. */
+static int capr_end(vscsi_cap_reader *r, int pc)
+{
+	char what[200];
+
+	if (r->io_errno) {
+		snprintf(r->errmsg, sizeof(r->errmsg), "read failed: %s",
+			 strerror(r->io_errno));
+		return capr_finish(r, VSCSI_ERR_IO, 1);
+	}
+	if (r->zerr) {
+		snprintf(what, sizeof(what), "zstd: %s",
+			 ZSTD_getErrorName(r->zerr));
+		return capr_stop_damaged(r, what);
+	}
+	if (pc == PCAP_ERROR_BREAK) {
+		if (r->mid_frame)
+			return capr_truncated(r, "the last zstd frame is cut");
+		return capr_finish(r, 0, 0);
+	}
+	snprintf(what, sizeof(what), "libpcap: %s", pcap_geterr(r->p));
+	if (r->eof && strstr(what, "truncated"))
+		return capr_truncated(r, what);
+	return capr_stop_damaged(r, what);
+}
+
+int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
+{
+	if (!r || !out)
+		return VSCSI_ERR_ARG;
+	if (r->done)
+		return r->done_rc;
+	for (;;) {
+		struct pcap_pkthdr *h;
+		const u_char *d;
+		uint64_t off = r->off;
+		int rc = pcap_next_ex(r->p, &h, &d);
+
+		if (rc != 1)
+			return capr_end(r, rc);
+		r->recno++;
+		r->st.pcap_records++;
+		rc = vscsi_cap_parse(d, h->caplen, out);
+		out->recno = r->recno;
+		out->offset = r->pcapng ? 0 : off;
+		out->ts_ns = (uint64_t)(uint32_t)h->ts.tv_sec * 1000000000u +
+			     (uint32_t)h->ts.tv_usec;
+		if (!r->pcapng) {
+			uint32_t skipped = h->caplen;
+
+			/* libpcap cut a record longer than the snap length
+			 * and skipped the rest: rec_len says how much */
+			if (h->caplen >= VSCSI_CAP_COMMON_LEN &&
+			    h->caplen == (uint32_t)pcap_snapshot(r->p) &&
+			    capr_le32(d + CAPL_REC_LEN) > h->caplen)
+				skipped = capr_le32(d + CAPL_REC_LEN);
+			r->off += CAPL_PCAP_REC_HDR + (uint64_t)skipped;
+		}
+
+		switch (rc) {
+		case VSCSI_OK:
+			capr_seq(r, out);
+			r->st.records++;
+			return 1;
+		case VSCSI_ERR_VERSION:
+		case VSCSI_ERR_UNSUPPORTED:
+			capr_seq(r, out);
+			if (rc == VSCSI_ERR_VERSION)
+				r->st.newer++;
+			else
+				r->st.unknown++;
+			if (r->flags & VSCSI_CAP_R_UNKNOWN) {
+				r->st.records++;
+				return 1;
+			}
+			continue;
+		default:
+			r->st.damaged++;
+			if (h->caplen >= VSCSI_CAP_COMMON_LEN &&
+			    capr_le32(d + CAPL_REC_LEN) > h->caplen &&
+			    h->caplen == (uint32_t)pcap_snapshot(r->p))
+				snprintf(r->errmsg, sizeof(r->errmsg),
+					 "record %" PRIu64 " at offset %" PRIu64
+					 ": longer than the file's snap length "
+					 "%u (cut)", r->recno, off,
+					 h->caplen);
+			else
+				snprintf(r->errmsg, sizeof(r->errmsg),
+					 "record %" PRIu64 " at offset %" PRIu64
+					 ": %s (%s, %u bytes)", r->recno, off,
+					 capr_parse_why(rc),
+					 vscsi_rec_type_name(h->caplen >= 2 ?
+							     d[1] : 0),
+					 h->caplen);
+			if (r->flags & VSCSI_CAP_R_STRICT)
+				return capr_finish(r, VSCSI_ERR_DAMAGED, 1);
+			return VSCSI_ERR_DAMAGED;
+		}
+	}
+}
+
+void vscsi_cap_reader_stop(vscsi_cap_reader *r)
+{
+	if (r)
+		atomic_store(&r->stop, 1);
+}
+
+void vscsi_cap_reader_set_stop_cb(vscsi_cap_reader *r, int (*cb)(void *arg),
+				  void *arg)
+{
+	if (!r)
+		return;
+	r->stop_cb = cb;
+	r->stop_arg = arg;
+}
+
+const char *vscsi_cap_reader_errmsg(const vscsi_cap_reader *r)
+{
+	return r ? r->errmsg : "";
+}
+
+void vscsi_cap_reader_stats(const vscsi_cap_reader *r, vscsi_cap_rstats *st)
+{
+	if (!st)
+		return;
+	if (!r) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	*st = r->st;
+}
+
+void vscsi_cap_reader_close(vscsi_cap_reader *r)
+{
+	if (r)
+		capr_free(r);
+}

@@ -1,0 +1,903 @@
+/*
+ * The capture writer: records into pcap (libpcap's dumper) into a stdio
+ * stream made with fopencookie, whose write function compresses with a
+ * ZSTD_CCtx (or passes bytes through for plain pcap) and writes to the fd.
+ *
+ * Frames. The writer ends a zstd frame (plain files: flushes) at the first
+ * record boundary after the frame is frame_ns old, when the caller ticks, and
+ * at close; the pcap file header is a frame of its own. Frames therefore
+ * start and end on record boundaries, which is what makes a write error
+ * repairable: when a write fails, the rest of the frame is dropped, and at
+ * the frame's end the file is cut back to where the frame began (regular
+ * files) and a new frame begins with a loss note. A pipe cannot be cut back;
+ * after an error there the writer is broken and drops everything.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <pcap/pcap.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "vscsi/capture.h"
+#include "vscsi/reader.h"
+#include "capture_layout.h"
+
+#define CAPW_STDIO_BUF (128u * 1024u)
+
+struct capw_seq {
+	uint32_t conn;
+	uint64_t next;
+};
+
+struct vscsi_cap_writer {
+	int fd;
+	int zstd;
+	int seekable;
+	FILE *fp;
+	pcap_t *pd;
+	pcap_dumper_t *dump;
+	ZSTD_CCtx *cctx;
+	uint8_t *zbuf;
+	size_t zbuf_size;
+	char *stdio_buf;
+	uint8_t *rec;			/* VSCSI_CAP_MAX_RECORD bytes */
+	XXH3_state_t *xxh;
+
+	uint32_t snaplen;
+	unsigned flags;
+	uint64_t frame_ns;
+	uint64_t (*clock_ns)(void *arg);
+	void *clock_arg;
+
+	/* frames */
+	uint64_t off;			/* file offset of the next byte */
+	uint64_t frame_off;		/* file offset where this frame began */
+	uint64_t frame_t0;		/* clock when this frame got its first byte */
+	uint64_t frame_ts0;		/* ts of the first record of this frame */
+	uint64_t frame_records;		/* caller records in this frame */
+	uint64_t frame_bytes;		/* bytes fed into this frame */
+	int failing;			/* a write failed: this frame is lost */
+
+	/* drops not yet told by a loss note that reached the disk */
+	uint64_t loss_pending;
+	uint64_t loss_since_ns;
+	uint64_t loss_in_frame;		/* count of the note in this frame */
+
+	struct capw_seq *seqs;
+	size_t n_seqs, cap_seqs, last_seq;
+
+	vscsi_cap_wstats st;
+};
+
+static uint64_t capw_mono(vscsi_cap_writer *w)
+{
+	struct timespec ts;
+
+	if (w->clock_ns)
+		return w->clock_ns(w->clock_arg);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t capw_realtime(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Write all of buf to the fd; on failure mark the frame lost. */
+static int capw_out(vscsi_cap_writer *w, const void *buf, size_t n)
+{
+	const uint8_t *p = buf;
+
+	while (n > 0) {
+		ssize_t k = write(w->fd, p, n);
+
+		if (k < 0 && errno == EINTR)
+			continue;
+		if (k <= 0) {
+			w->st.write_errors++;
+			w->st.last_errno = k < 0 ? errno : EIO;
+			w->failing = 1;
+			return -1;
+		}
+		p += k;
+		n -= (size_t)k;
+		w->off += (uint64_t)k;
+		w->st.bytes_out += (uint64_t)k;
+	}
+	return 0;
+}
+
+/* stdio's write function. It always reports success: a short count would
+ * put the stream in its error state for good; the writer keeps the error. */
+static ssize_t capw_cookie_write(void *cookie, const char *buf, size_t size)
+{
+	vscsi_cap_writer *w = cookie;
+	ZSTD_inBuffer in = { buf, size, 0 };
+
+	if (w->failing || w->st.broken || size == 0)
+		return (ssize_t)size;
+	w->frame_bytes += size;
+	if (!w->zstd) {
+		capw_out(w, buf, size);
+		return (ssize_t)size;
+	}
+	while (in.pos < in.size) {
+		ZSTD_outBuffer out = { w->zbuf, w->zbuf_size, 0 };
+		size_t r = ZSTD_compressStream2(w->cctx, &out, &in,
+						ZSTD_e_continue);
+
+		if (ZSTD_isError(r)) {
+			w->st.write_errors++;
+			w->st.last_errno = EIO;
+			w->failing = 1;
+			break;
+		}
+		if (out.pos > 0 && capw_out(w, w->zbuf, out.pos) < 0)
+			break;
+	}
+	return (ssize_t)size;
+}
+
+static int capw_emit(vscsi_cap_writer *w, const uint8_t *buf, uint32_t caplen,
+		     uint64_t full_len, uint64_t ts_ns, int internal);
+
+/* Put a loss note for the pending drops into the current frame. */
+static void capw_loss_note(vscsi_cap_writer *w)
+{
+	uint8_t *b;
+	static const char text[] = "capture file write failed";
+	size_t len = VSCSI_CAP_LOSS_HDR_LEN + sizeof(text) - 1;
+	uint64_t ts = capw_realtime();
+
+	if (w->loss_pending == 0)
+		return;
+	b = w->rec;
+	memset(b, 0, VSCSI_CAP_LOSS_HDR_LEN);
+	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
+	b[CAPL_TYPE] = VSCSI_REC_LOSS;
+	vscsi_put_le16(b + CAPL_HDR_LEN, VSCSI_CAP_LOSS_HDR_LEN);
+	vscsi_put_le32(b + CAPL_REC_LEN, (uint32_t)len);
+	vscsi_put_le32(b + CAPL_CONN, VSCSI_CAP_CONN_NONE);
+	vscsi_put_le16(b + CAPL_VQ, VSCSI_CAP_VQ_NONE);
+	vscsi_put_le64(b + CAPL_SEQ, 0);
+	vscsi_put_le64(b + CAPL_LS_COUNT, w->loss_pending);
+	vscsi_put_le64(b + CAPL_LS_SINCE, w->loss_since_ns);
+	vscsi_put_le32(b + CAPL_LS_REASON, VSCSI_LOSS_WRITE_ERROR);
+	memcpy(b + VSCSI_CAP_LOSS_HDR_LEN, text, sizeof(text) - 1);
+	w->loss_in_frame = w->loss_pending;
+	capw_emit(w, b, (uint32_t)len, len, ts, 1);
+}
+
+/*
+ * End the current frame: flush pcap's stdio buffer into the compressor, end
+ * the zstd frame, write it. When the frame was lost, cut the file back to
+ * where it began and start again with a loss note.
+ */
+static int capw_end_frame(vscsi_cap_writer *w)
+{
+	pcap_dump_flush(w->dump);
+	if (!w->failing && w->zstd && w->frame_bytes > 0) {
+		size_t left;
+
+		do {
+			ZSTD_inBuffer in = { NULL, 0, 0 };
+			ZSTD_outBuffer out = { w->zbuf, w->zbuf_size, 0 };
+
+			left = ZSTD_compressStream2(w->cctx, &out, &in,
+						    ZSTD_e_end);
+			if (ZSTD_isError(left)) {
+				w->st.write_errors++;
+				w->st.last_errno = EIO;
+				w->failing = 1;
+				break;
+			}
+			if (out.pos > 0 && capw_out(w, w->zbuf, out.pos) < 0)
+				break;
+		} while (left > 0);
+	}
+	if (w->st.broken)
+		return VSCSI_ERR_IO;
+	if (!w->failing) {
+		if (w->frame_bytes > 0)
+			w->st.frames++;
+		w->frame_off = w->off;
+		w->frame_records = 0;
+		w->frame_bytes = 0;
+		w->loss_pending -= w->loss_in_frame;
+		w->loss_in_frame = 0;
+		if (w->loss_pending == 0)
+			w->loss_since_ns = 0;
+		return VSCSI_OK;
+	}
+
+	/* The frame is lost. */
+	w->st.dropped += w->frame_records;
+	if (w->frame_records > 0) {
+		w->loss_pending += w->frame_records;
+		if (!w->loss_since_ns || w->frame_ts0 < w->loss_since_ns)
+			w->loss_since_ns = w->frame_ts0;
+	}
+	w->frame_records = 0;
+	w->frame_bytes = 0;
+	w->loss_in_frame = 0;
+	if (!w->seekable || ftruncate(w->fd, (off_t)w->frame_off) != 0 ||
+	    lseek(w->fd, (off_t)w->frame_off, SEEK_SET) < 0) {
+		w->st.broken = 1;
+		return VSCSI_ERR_IO;
+	}
+	w->off = w->frame_off;
+	if (w->zstd)
+		ZSTD_CCtx_reset(w->cctx, ZSTD_reset_session_only);
+	w->failing = 0;
+	capw_loss_note(w);
+	return VSCSI_ERR_IO;
+}
+
+/* End the frame when it is old enough (or lost and old enough to retry). */
+static int capw_check_clock(vscsi_cap_writer *w, uint64_t now)
+{
+	if (w->frame_bytes == 0 && !w->failing)
+		return VSCSI_OK;
+	if (now - w->frame_t0 < w->frame_ns)
+		return w->failing ? VSCSI_ERR_IO : VSCSI_OK;
+	return capw_end_frame(w);
+}
+
+/*
+ * Hand one finished record to pcap. internal: a note of the writer's own,
+ * not counted as a caller record.
+ */
+static int capw_emit(vscsi_cap_writer *w, const uint8_t *buf, uint32_t caplen,
+		     uint64_t full_len, uint64_t ts_ns, int internal)
+{
+	struct pcap_pkthdr h;
+	uint64_t now = capw_mono(w);
+
+	if (w->failing && !internal)
+		capw_check_clock(w, now);
+	if (w->failing || w->st.broken) {
+		if (!internal) {
+			w->st.records++;
+			w->st.dropped++;
+			w->loss_pending++;
+			if (!w->loss_since_ns || ts_ns < w->loss_since_ns)
+				w->loss_since_ns = ts_ns;
+		}
+		return VSCSI_ERR_IO;
+	}
+	if (w->frame_bytes == 0) {
+		w->frame_t0 = now;
+		w->frame_ts0 = ts_ns;
+	}
+	memset(&h, 0, sizeof(h));
+	h.ts.tv_sec = (time_t)(ts_ns / 1000000000u);
+	/* nanoseconds: the dumper was opened with nanosecond precision */
+	h.ts.tv_usec = (suseconds_t)(ts_ns % 1000000000u);
+	h.caplen = caplen;
+	h.len = full_len > UINT32_MAX ? UINT32_MAX : (uint32_t)full_len;
+	/* frame_bytes counts what reached the cookie; count the record as
+	 * fed now so that the frame is known to be non-empty */
+	if (w->frame_bytes == 0)
+		w->frame_bytes = 1;
+	pcap_dump((u_char *)w->dump, &h, buf);
+	w->st.records += internal ? 0 : 1;
+	w->st.bytes += CAPL_PCAP_REC_HDR + (uint64_t)caplen;
+	if (!internal)
+		w->frame_records++;
+	if (internal)
+		return VSCSI_OK;
+	return capw_check_clock(w, now) == VSCSI_OK && !w->failing ?
+	       VSCSI_OK : VSCSI_ERR_IO;
+}
+
+/* Next sequence number of conn (or NOMEM). */
+static int capw_seq(vscsi_cap_writer *w, uint32_t conn, uint64_t *seq)
+{
+	size_t i;
+
+	if (w->n_seqs > 0 && w->seqs[w->last_seq].conn == conn) {
+		*seq = w->seqs[w->last_seq].next++;
+		return VSCSI_OK;
+	}
+	for (i = 0; i < w->n_seqs; i++)
+		if (w->seqs[i].conn == conn)
+			break;
+	if (i == w->n_seqs) {
+		if (w->n_seqs == w->cap_seqs) {
+			size_t ncap = w->cap_seqs ? 2 * w->cap_seqs : 8;
+			struct capw_seq *s = realloc(w->seqs, ncap * sizeof(*s));
+
+			if (!s)
+				return VSCSI_ERR_NOMEM;
+			w->seqs = s;
+			w->cap_seqs = ncap;
+		}
+		w->seqs[i].conn = conn;
+		w->seqs[i].next = 0;
+		w->n_seqs++;
+	}
+	w->last_seq = i;
+	*seq = w->seqs[i].next++;
+	return VSCSI_OK;
+}
+
+static size_t capw_hdr_len(unsigned type)
+{
+	switch (type) {
+	case VSCSI_REC_REQUEST:
+	case VSCSI_REC_COMPLETION:
+		return VSCSI_CAP_REQ_HDR_LEN;
+	case VSCSI_REC_VHOST_USER:
+		return VSCSI_CAP_VU_HDR_LEN;
+	case VSCSI_REC_SESSION:
+		return VSCSI_CAP_SESSION_HDR_LEN;
+	case VSCSI_REC_LOSS:
+		return VSCSI_CAP_LOSS_HDR_LEN;
+	case VSCSI_REC_NOTIFY:
+		return VSCSI_CAP_NOTIFY_HDR_LEN;
+	default:
+		return 0;
+	}
+}
+
+/* Total length of iov, or ARG for a NULL base with a length. */
+static int capw_iov_total(const struct iovec *iov, unsigned n, uint64_t *total)
+{
+	uint64_t t = 0;
+	unsigned i;
+
+	if (n > 0 && !iov)
+		return VSCSI_ERR_ARG;
+	for (i = 0; i < n; i++) {
+		if (iov[i].iov_len > 0 && !iov[i].iov_base)
+			return VSCSI_ERR_ARG;
+		t += iov[i].iov_len;
+	}
+	*total = t;
+	return VSCSI_OK;
+}
+
+/*
+ * Copy the first keep bytes of iov to dst and hash bytes [from, end) with
+ * XXH3_64bits (one call when they lie in one iovec, the streaming API
+ * otherwise).
+ */
+static uint64_t capw_copy_hash(vscsi_cap_writer *w, const struct iovec *iov,
+			       unsigned n, uint8_t *dst, uint64_t keep,
+			       uint64_t from, int want_hash)
+{
+	uint64_t pos = 0;
+	unsigned i, first = n, segs = 0;
+
+	for (i = 0; i < n; i++) {
+		const uint8_t *b = iov[i].iov_base;
+		uint64_t len = iov[i].iov_len;
+
+		if (pos < keep && len > 0) {
+			uint64_t k = keep - pos < len ? keep - pos : len;
+
+			memcpy(dst + pos, b, (size_t)k);
+		}
+		if (len > 0 && pos + len > from) {
+			if (first == n)
+				first = i;
+			segs++;
+		}
+		pos += len;
+	}
+	if (!want_hash)
+		return 0;
+	if (segs == 0)
+		return XXH3_64bits(NULL, 0);
+	if (segs == 1) {
+		uint64_t start = 0;
+
+		for (i = 0; i < first; i++)
+			start += iov[i].iov_len;
+		start = from > start ? from - start : 0;
+		return XXH3_64bits((const uint8_t *)iov[first].iov_base + start,
+				   iov[first].iov_len - (size_t)start);
+	}
+	XXH3_64bits_reset(w->xxh);
+	pos = 0;
+	for (i = 0; i < n; i++) {
+		uint64_t len = iov[i].iov_len;
+
+		if (len > 0 && pos + len > from) {
+			uint64_t skip = from > pos ? from - pos : 0;
+
+			XXH3_64bits_update(w->xxh,
+					   (const uint8_t *)iov[i].iov_base + skip,
+					   (size_t)(len - skip));
+		}
+		pos += len;
+	}
+	return XXH3_64bits_digest(w->xxh);
+}
+
+int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
+		    const struct iovec *iov, unsigned n)
+{
+	uint8_t *b;
+	size_t hl;
+	uint64_t total = 0, keep, full, seq, ts;
+	unsigned flags;
+	uint32_t caplen;
+	int rc;
+
+	if (!w || !rec)
+		return VSCSI_ERR_ARG;
+	hl = capw_hdr_len(rec->type);
+	if (hl == 0)
+		return VSCSI_ERR_ARG;
+	rc = capw_iov_total(iov, n, &total);
+	if (rc)
+		return rc;
+	if ((rec->type == VSCSI_REC_SESSION || rec->type == VSCSI_REC_NOTIFY) &&
+	    total > 0)
+		return VSCSI_ERR_ARG;
+	if (rec->type == VSCSI_REC_VHOST_USER &&
+	    (rec->vu.dir > VSCSI_VU_TO_FRONTEND || rec->vu.channel > 255 ||
+	     rec->vu.nfds > 255))
+		return VSCSI_ERR_ARG;
+	if (rec->type == VSCSI_REC_SESSION && rec->session.num_queues > 0 &&
+	    !rec->session.queue_sizes && !rec->session.queue_sizes_le)
+		return VSCSI_ERR_ARG;
+
+	if (w->flags & VSCSI_CAP_W_CALLER_SEQ) {
+		seq = rec->seq;
+	} else {
+		rc = capw_seq(w, rec->conn, &seq);
+		if (rc)
+			return rc;
+	}
+	ts = rec->ts_ns ? rec->ts_ns : capw_realtime();
+	flags = rec->flags & 0xffu;
+
+	b = w->rec;
+	memset(b, 0, hl);
+	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
+	b[CAPL_TYPE] = (uint8_t)rec->type;
+	vscsi_put_le16(b + CAPL_HDR_LEN, (uint16_t)hl);
+	vscsi_put_le32(b + CAPL_CONN, rec->conn);
+	vscsi_put_le16(b + CAPL_VQ, rec->vq);
+	vscsi_put_le64(b + CAPL_SEQ, seq);
+
+	switch (rec->type) {
+	case VSCSI_REC_REQUEST:
+	case VSCSI_REC_COMPLETION: {
+		uint64_t vs = rec->hdr_len < total ? rec->hdr_len : total;
+		uint64_t data = total - vs;
+		uint64_t digest;
+
+		keep = total < w->snaplen ? total : w->snaplen;
+		digest = capw_copy_hash(w, iov, n, b + hl, keep, vs, 1);
+		if (data > UINT32_MAX) {
+			data = UINT32_MAX;
+			flags |= VSCSI_RECF_CLAMPED;
+		}
+		vscsi_put_le32(b + CAPL_RQ_HEAD, rec->head);
+		vscsi_put_le32(b + CAPL_RQ_USED_LEN, rec->used_len);
+		vscsi_put_le16(b + CAPL_RQ_N_READABLE, rec->n_readable);
+		vscsi_put_le16(b + CAPL_RQ_N_WRITABLE, rec->n_writable);
+		vscsi_put_le32(b + CAPL_RQ_READABLE, rec->readable_bytes);
+		vscsi_put_le32(b + CAPL_RQ_WRITABLE, rec->writable_bytes);
+		vscsi_put_le32(b + CAPL_RQ_VS_LEN, (uint32_t)vs);
+		vscsi_put_le32(b + CAPL_RQ_DATA_LEN, (uint32_t)data);
+		vscsi_put_le64(b + CAPL_RQ_DIGEST, digest);
+		full = vs + data;
+		break;
+	}
+	case VSCSI_REC_VHOST_USER:
+		keep = total < w->snaplen ? total : w->snaplen;
+		capw_copy_hash(w, iov, n, b + hl, keep, 0, 0);
+		full = total;
+		if (full > UINT32_MAX) {
+			full = UINT32_MAX;
+			flags |= VSCSI_RECF_CLAMPED;
+		}
+		b[CAPL_VU_DIR] = (uint8_t)rec->vu.dir;
+		b[CAPL_VU_CHANNEL] = (uint8_t)rec->vu.channel;
+		b[CAPL_VU_NFDS] = (uint8_t)rec->vu.nfds;
+		vscsi_put_le32(b + CAPL_VU_MSG_LEN, (uint32_t)full);
+		break;
+	case VSCSI_REC_SESSION: {
+		const vscsi_cap_session *s = &rec->session;
+		const char *tool = s->tool ? s->tool : "";
+		const char *ver = s->tool_version ? s->tool_version : "";
+		size_t tl = strnlen(tool, CAPL_STR_MAX);
+		size_t vl = strnlen(ver, CAPL_STR_MAX);
+		uint8_t *q = b + hl;
+		unsigned i;
+
+		flags = s->flags & 0xffu;
+		vscsi_put_le64(b + CAPL_SS_FEATURES, s->features);
+		vscsi_put_le64(b + CAPL_SS_PROTO, s->protocol_features);
+		vscsi_put_le32(b + CAPL_SS_CDB_SIZE, s->cdb_size);
+		vscsi_put_le32(b + CAPL_SS_SENSE_SIZE, s->sense_size);
+		vscsi_put_le32(b + CAPL_SS_SNAPLEN, s->snaplen);
+		vscsi_put_le16(b + CAPL_SS_NUM_QUEUES, s->num_queues);
+		for (i = 0; i < s->num_queues; i++, q += 2)
+			vscsi_put_le16(q, (uint16_t)vscsi_cap_queue_size(s, i));
+		memcpy(q, tool, tl);
+		q[tl] = 0;
+		q += tl + 1;
+		memcpy(q, ver, vl);
+		q[vl] = 0;
+		q += vl + 1;
+		keep = (uint64_t)(q - (b + hl));
+		full = keep;
+		break;
+	}
+	case VSCSI_REC_LOSS:
+		keep = total < w->snaplen ? total : w->snaplen;
+		capw_copy_hash(w, iov, n, b + hl, keep, 0, 0);
+		full = total;
+		vscsi_put_le64(b + CAPL_LS_COUNT, rec->loss.count);
+		vscsi_put_le64(b + CAPL_LS_SINCE, rec->loss.since_ns);
+		vscsi_put_le32(b + CAPL_LS_REASON, rec->loss.reason);
+		break;
+	default:
+		keep = 0;
+		full = 0;
+		vscsi_put_le32(b + CAPL_NT_KIND, rec->notify.kind);
+		break;
+	}
+	if (keep < full) {
+		flags |= VSCSI_RECF_CUT;
+		w->st.cut++;
+	}
+	vscsi_put_le16(b + CAPL_FLAGS, (uint16_t)flags);
+	caplen = (uint32_t)(hl + keep);
+	vscsi_put_le32(b + CAPL_REC_LEN, caplen);
+	return capw_emit(w, b, caplen, hl + full, ts, 0);
+}
+
+int vscsi_cap_write_request(vscsi_cap_writer *w, const vscsi_cap_chain *c,
+			    const struct iovec *rd, unsigned n, size_t hdr_len,
+			    uint64_t ts_ns)
+{
+	vscsi_cap_rec rec;
+
+	if (!c || hdr_len > UINT32_MAX)
+		return VSCSI_ERR_ARG;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_REQUEST;
+	rec.conn = c->conn;
+	rec.vq = c->vq;
+	rec.flags = c->flags;
+	rec.seq = c->seq;
+	rec.ts_ns = ts_ns;
+	rec.head = c->head;
+	rec.n_readable = c->n_readable;
+	rec.n_writable = c->n_writable;
+	rec.readable_bytes = c->readable_bytes;
+	rec.writable_bytes = c->writable_bytes;
+	rec.hdr_len = (uint32_t)hdr_len;
+	return vscsi_cap_write(w, &rec, rd, n);
+}
+
+int vscsi_cap_write_completion(vscsi_cap_writer *w, const vscsi_cap_chain *c,
+			       uint32_t used_len, const struct iovec *wr,
+			       unsigned n, size_t hdr_len, uint64_t ts_ns)
+{
+	vscsi_cap_rec rec;
+
+	if (!c || hdr_len > UINT32_MAX)
+		return VSCSI_ERR_ARG;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_COMPLETION;
+	rec.conn = c->conn;
+	rec.vq = c->vq;
+	rec.flags = c->flags;
+	rec.seq = c->seq;
+	rec.ts_ns = ts_ns;
+	rec.head = c->head;
+	rec.used_len = used_len;
+	rec.n_readable = c->n_readable;
+	rec.n_writable = c->n_writable;
+	rec.readable_bytes = c->readable_bytes;
+	rec.writable_bytes = c->writable_bytes;
+	rec.hdr_len = (uint32_t)hdr_len;
+	return vscsi_cap_write(w, &rec, wr, n);
+}
+
+int vscsi_cap_write_vhost_user(vscsi_cap_writer *w, uint32_t conn,
+			       unsigned dir, unsigned channel, const void *msg,
+			       size_t len, unsigned nfds, uint64_t ts_ns)
+{
+	vscsi_cap_rec rec;
+	struct iovec iov = { (void *)(uintptr_t)msg, len };
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_VHOST_USER;
+	rec.conn = conn;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.ts_ns = ts_ns;
+	rec.vu.dir = dir;
+	rec.vu.channel = channel;
+	rec.vu.nfds = nfds;
+	return vscsi_cap_write(w, &rec, &iov, 1);
+}
+
+int vscsi_cap_write_session(vscsi_cap_writer *w, uint32_t conn,
+			    const vscsi_cap_session *s, uint64_t ts_ns)
+{
+	vscsi_cap_rec rec;
+
+	if (!s)
+		return VSCSI_ERR_ARG;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_SESSION;
+	rec.conn = conn;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.ts_ns = ts_ns;
+	rec.session = *s;
+	return vscsi_cap_write(w, &rec, NULL, 0);
+}
+
+int vscsi_cap_write_loss(vscsi_cap_writer *w, uint32_t conn, uint64_t count,
+			 unsigned reason, uint64_t since_ns, const char *text,
+			 uint64_t ts_ns)
+{
+	vscsi_cap_rec rec;
+	struct iovec iov = { (void *)(uintptr_t)text, text ? strlen(text) : 0 };
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_LOSS;
+	rec.conn = conn;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.ts_ns = ts_ns;
+	rec.loss.count = count;
+	rec.loss.since_ns = since_ns;
+	rec.loss.reason = reason;
+	return vscsi_cap_write(w, &rec, &iov, text ? 1 : 0);
+}
+
+int vscsi_cap_write_notify(vscsi_cap_writer *w, uint32_t conn, uint16_t vq,
+			   unsigned kind, uint64_t ts_ns)
+{
+	vscsi_cap_rec rec;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_NOTIFY;
+	rec.conn = conn;
+	rec.vq = vq;
+	rec.ts_ns = ts_ns;
+	rec.notify.kind = kind;
+	return vscsi_cap_write(w, &rec, NULL, 0);
+}
+
+int vscsi_cap_write_raw(vscsi_cap_writer *w, const void *rec, size_t len,
+			uint64_t ts_ns)
+{
+	if (!w || (!rec && len > 0) || len > VSCSI_CAP_MAX_RECORD)
+		return VSCSI_ERR_ARG;
+	if (len > 0)
+		memcpy(w->rec, rec, len);
+	return capw_emit(w, w->rec, (uint32_t)len, len,
+			 ts_ns ? ts_ns : capw_realtime(), 0);
+}
+
+int vscsi_cap_writer_tick(vscsi_cap_writer *w)
+{
+	if (!w)
+		return VSCSI_ERR_ARG;
+	if (w->st.broken)
+		return VSCSI_ERR_IO;
+	return capw_check_clock(w, capw_mono(w));
+}
+
+int vscsi_cap_writer_flush(vscsi_cap_writer *w)
+{
+	if (!w)
+		return VSCSI_ERR_ARG;
+	return capw_end_frame(w);
+}
+
+void vscsi_cap_writer_stats(const vscsi_cap_writer *w, vscsi_cap_wstats *st)
+{
+	if (!st)
+		return;
+	if (!w) {
+		memset(st, 0, sizeof(*st));
+		return;
+	}
+	*st = w->st;
+}
+
+static void capw_free(vscsi_cap_writer *w)
+{
+	if (w->dump)
+		pcap_dump_close(w->dump);	/* fcloses w->fp */
+	else if (w->fp)
+		fclose(w->fp);
+	if (w->pd)
+		pcap_close(w->pd);
+	ZSTD_freeCCtx(w->cctx);
+	if (w->xxh)
+		XXH3_freeState(w->xxh);
+	free(w->zbuf);
+	free(w->stdio_buf);
+	free(w->rec);
+	free(w->seqs);
+	free(w);
+}
+
+int vscsi_cap_writer_close(vscsi_cap_writer *w)
+{
+	int rc;
+
+	if (!w)
+		return VSCSI_OK;
+	rc = capw_end_frame(w);
+	/* A lost last frame was cut back and its loss note waits in a new
+	 * frame; end that one too. */
+	if (rc != VSCSI_OK && !w->st.broken && w->frame_bytes > 0)
+		capw_end_frame(w);
+	if (w->st.broken || w->loss_pending > 0)
+		rc = VSCSI_ERR_IO;
+	if (w->dump) {
+		pcap_dump_close(w->dump);
+		w->dump = NULL;
+		w->fp = NULL;
+	}
+	if (close(w->fd) != 0) {
+		w->st.last_errno = errno;
+		rc = VSCSI_ERR_IO;
+	}
+	capw_free(w);
+	return rc;
+}
+
+static int capw_open_fd(const char *path, unsigned flags)
+{
+	int fd;
+
+	if (strcmp(path, "-") == 0)
+		return fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	if (flags & VSCSI_CAP_W_OVERWRITE)
+		return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+			    O_NOCTTY, 0644);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOCTTY,
+		  0644);
+	if (fd < 0 && errno == EEXIST) {
+		struct stat sb;
+
+		/* Writing to a pipe or a device replaces nothing. */
+		if (stat(path, &sb) == 0 && (S_ISFIFO(sb.st_mode) ||
+		    S_ISCHR(sb.st_mode) || S_ISSOCK(sb.st_mode)))
+			return open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+		errno = EEXIST;
+	}
+	return fd;
+}
+
+static int capw_want_zstd(const char *path, unsigned compress)
+{
+	size_t n = strlen(path);
+
+	if (compress == VSCSI_CAP_COMPRESS_ON)
+		return 1;
+	if (compress == VSCSI_CAP_COMPRESS_OFF)
+		return 0;
+	return !(n >= 5 && strcmp(path + n - 5, ".pcap") == 0);
+}
+
+vscsi_cap_writer *vscsi_cap_writer_open(const char *path,
+					const vscsi_cap_wopts *opts, int *err)
+{
+	static const vscsi_cap_wopts defaults;
+	cookie_io_functions_t io = { NULL, capw_cookie_write, NULL, NULL };
+	vscsi_cap_writer *w;
+	struct stat sb;
+	int rc = VSCSI_ERR_NOMEM, level, saved;
+	off_t base;
+
+	if (!opts)
+		opts = &defaults;
+	if (!path || opts->compress > VSCSI_CAP_COMPRESS_OFF) {
+		rc = VSCSI_ERR_ARG;
+		goto fail_early;
+	}
+	w = calloc(1, sizeof(*w));
+	if (!w)
+		goto fail_early;
+	w->fd = -1;
+	w->zstd = capw_want_zstd(path, opts->compress);
+	w->flags = opts->flags;
+	w->snaplen = opts->snaplen && opts->snaplen < VSCSI_CAP_SNAPLEN_MAX ?
+		     opts->snaplen : VSCSI_CAP_SNAPLEN_MAX;
+	w->frame_ns = opts->frame_ns ? opts->frame_ns : VSCSI_CAP_FRAME_NS;
+	w->clock_ns = opts->clock_ns;
+	w->clock_arg = opts->clock_arg;
+
+	w->rec = malloc(VSCSI_CAP_MAX_RECORD);
+	w->stdio_buf = malloc(CAPW_STDIO_BUF);
+	w->xxh = XXH3_createState();
+	if (!w->rec || !w->stdio_buf || !w->xxh)
+		goto fail;
+	if (w->zstd) {
+		level = opts->level ? opts->level : VSCSI_CAP_ZSTD_LEVEL;
+		w->cctx = ZSTD_createCCtx();
+		w->zbuf_size = ZSTD_CStreamOutSize();
+		w->zbuf = malloc(w->zbuf_size);
+		if (!w->cctx || !w->zbuf)
+			goto fail;
+		if (ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx,
+				ZSTD_c_compressionLevel, level)) ||
+		    ZSTD_isError(ZSTD_CCtx_setParameter(w->cctx,
+				ZSTD_c_checksumFlag, 1))) {
+			rc = VSCSI_ERR_COMPRESS;
+			goto fail;
+		}
+	}
+
+	w->fd = capw_open_fd(path, opts->flags);
+	if (w->fd < 0) {
+		rc = VSCSI_ERR_IO;
+		goto fail;
+	}
+	if (fstat(w->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+		base = lseek(w->fd, 0, SEEK_CUR);
+		if (base >= 0) {
+			w->seekable = 1;
+			w->off = (uint64_t)base;
+			w->frame_off = w->off;
+		}
+	}
+
+	w->fp = fopencookie(w, "w", io);
+	if (!w->fp) {
+		rc = VSCSI_ERR_IO;
+		goto fail;
+	}
+	setvbuf(w->fp, w->stdio_buf, _IOFBF, CAPW_STDIO_BUF);
+	w->pd = pcap_open_dead_with_tstamp_precision(VSCSI_CAP_LINKTYPE,
+			(int)VSCSI_CAP_MAX_RECORD, PCAP_TSTAMP_PRECISION_NANO);
+	if (!w->pd) {
+		rc = VSCSI_ERR_PCAP;
+		goto fail;
+	}
+	w->dump = pcap_dump_fopen(w->pd, w->fp);
+	if (!w->dump) {
+		/* libpcap closed the stream */
+		w->fp = NULL;
+		rc = VSCSI_ERR_PCAP;
+		goto fail;
+	}
+	/* The file header is a frame of its own. */
+	w->frame_bytes = 1;
+	w->frame_t0 = capw_mono(w);
+	if (capw_end_frame(w) != VSCSI_OK || w->failing) {
+		errno = w->st.last_errno ? w->st.last_errno : EIO;
+		rc = VSCSI_ERR_IO;
+		goto fail;
+	}
+	w->st.frames = 0;
+	return w;
+
+fail:
+	saved = errno;
+	if (w->fd >= 0)
+		close(w->fd);
+	w->failing = 1;		/* nothing more reaches the fd */
+	w->st.broken = 1;
+	capw_free(w);
+	errno = saved;
+fail_early:
+	if (err)
+		*err = rc;
+	return NULL;
+}
