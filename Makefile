@@ -88,11 +88,14 @@ $(LIB_A): $(LIB_OBJ)
 	rm -f $@
 	$(AR) rcs $@ $(LIB_OBJ)
 
+# The .pc file names PREFIX, so install writes it again for its own PREFIX.
+PC_SED = sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+		-e 's|@REQUIRES@|$(PKG_LIB)|'
+
 $(LIB_PC): libvscsi-decode/libvscsi-decode.pc.in Makefile
 	@mkdir -p $(@D)
-	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
-		-e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
-		-e 's|@REQUIRES@|$(PKG_LIB)|' $< > $@
+	$(PC_SED) $< > $@
 
 # ---------------------------------------------------------------- tools
 COMMON_SRC := $(sort $(wildcard tools/common/*.c))
@@ -221,7 +224,8 @@ install: all
 	install -m 755 $(LIB_SO) $(DESTDIR)$(LIBDIR)/
 	ln -sf libvscsi-decode.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(SONAME)
 	ln -sf $(SONAME) $(DESTDIR)$(LIBDIR)/libvscsi-decode.so
-	install -m 644 $(LIB_PC) $(DESTDIR)$(PKGCONFIGDIR)/
+	$(PC_SED) libvscsi-decode/libvscsi-decode.pc.in > \
+		$(DESTDIR)$(PKGCONFIGDIR)/libvscsi-decode.pc
 	install -m 644 libvscsi-decode/include/vscsi.h $(DESTDIR)$(INCLUDEDIR)/
 	install -m 644 $(filter-out libvscsi-decode/include/vscsi.h,$(LIB_HDR)) \
 		$(DESTDIR)$(INCLUDEDIR)/vscsi/

@@ -243,10 +243,73 @@ static int capr_zstd_magic(const uint8_t *p)
 	return m == 0xfd2fb528u || (m & 0xfffffff0u) == 0x184d2a50u;
 }
 
-vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags, int *err)
+/*
+ * Sniff zstd or plain, set up the stdio stream and let libpcap read the
+ * file header. Returns VSCSI_OK, an error, or 1 when a FOLLOW reader was
+ * stopped before the file had a byte.
+ */
+static int capr_start(vscsi_cap_reader *r)
 {
 	cookie_io_functions_t io = { capr_cookie_read, NULL, NULL, NULL };
 	char errbuf[PCAP_ERRBUF_SIZE];
+
+	/* Sniff the first four bytes: zstd or not. */
+	while (r->in_len < 4) {
+		ssize_t n = capr_read(r, r->inbuf + r->in_len,
+				      r->in_size - r->in_len);
+
+		if (n < 0) {
+			errno = r->io_errno;
+			return VSCSI_ERR_IO;
+		}
+		if (n == 0)
+			break;
+		r->in_len += (size_t)n;
+	}
+	if (r->in_len == 0)
+		return r->user_stopped ? 1 : VSCSI_ERR_NOT_CAPTURE;
+	r->eof = 0;
+	r->zstd = r->in_len >= 4 && capr_zstd_magic(r->inbuf);
+	r->st.compressed = r->zstd;
+	if (r->zstd) {
+		r->ds = ZSTD_createDCtx();
+		if (!r->ds)
+			return VSCSI_ERR_NOMEM;
+	}
+
+	r->fp = fopencookie(r, "r", io);
+	if (!r->fp)
+		return VSCSI_ERR_NOMEM;
+	setvbuf(r->fp, r->stdio_buf, _IOFBF, CAPR_STDIO_BUF);
+	/* one thread reads a reader: no locks in fread */
+	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
+
+	r->p = pcap_fopen_offline_with_tstamp_precision(r->fp,
+			PCAP_TSTAMP_PRECISION_NANO, errbuf);
+	if (!r->p) {
+		if (r->io_errno) {
+			errno = r->io_errno;
+			return VSCSI_ERR_IO;
+		}
+		if (r->user_stopped)
+			return 1;
+		if (r->head_len >= 4 && capr_pcap_magic(r->head) && r->eof &&
+		    strstr(errbuf, "truncated"))
+			return VSCSI_ERR_TRUNCATED;
+		if (r->zstd && r->head_len == 0 && r->mid_frame && !r->zerr)
+			return VSCSI_ERR_TRUNCATED;
+		return VSCSI_ERR_NOT_CAPTURE;
+	}
+	if (pcap_datalink(r->p) != VSCSI_CAP_LINKTYPE)
+		return VSCSI_ERR_NOT_CAPTURE;
+	r->st.snaplen = (uint32_t)pcap_snapshot(r->p);
+	r->pcapng = r->head_len >= 4 && capr_le32(r->head) == 0x0a0d0d0au;
+	r->off = r->pcapng ? 0 : CAPL_PCAP_FILE_HDR;
+	return VSCSI_OK;
+}
+
+vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags, int *err)
+{
 	vscsi_cap_reader *r;
 	struct stat sb;
 	int rc = VSCSI_ERR_NOMEM, saved;
@@ -268,66 +331,15 @@ vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags, int *err)
 	r->conns = calloc(CAPR_CONN_SLOTS, sizeof(*r->conns));
 	if (!r->inbuf || !r->stdio_buf || !r->conns)
 		goto fail;
-
-	/* Sniff the first four bytes: zstd or not. */
-	while (r->in_len < 4) {
-		ssize_t n = capr_read(r, r->inbuf + r->in_len,
-				      r->in_size - r->in_len);
-
-		if (n < 0) {
-			errno = r->io_errno;
-			rc = VSCSI_ERR_IO;
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		r->in_len += (size_t)n;
-	}
-	r->eof = 0;
-	if (r->in_len == 0) {
+	/* A FOLLOW reader of a file still empty reads the header in its
+	 * first vscsi_cap_next(), where a stop can end the wait. */
+	if ((flags & VSCSI_CAP_R_FOLLOW) && r->regular && sb.st_size == 0)
+		return r;
+	rc = capr_start(r);
+	if (rc == VSCSI_OK)
+		return r;
+	if (rc == 1)
 		rc = VSCSI_ERR_NOT_CAPTURE;
-		goto fail;
-	}
-	r->zstd = r->in_len >= 4 && capr_zstd_magic(r->inbuf);
-	r->st.compressed = r->zstd;
-	if (r->zstd) {
-		r->ds = ZSTD_createDCtx();
-		if (!r->ds)
-			goto fail;
-	}
-
-	r->fp = fopencookie(r, "r", io);
-	if (!r->fp)
-		goto fail;
-	setvbuf(r->fp, r->stdio_buf, _IOFBF, CAPR_STDIO_BUF);
-	/* one thread reads a reader: no locks in fread */
-	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
-
-	r->p = pcap_fopen_offline_with_tstamp_precision(r->fp,
-			PCAP_TSTAMP_PRECISION_NANO, errbuf);
-	if (!r->p) {
-		if (r->io_errno) {
-			errno = r->io_errno;
-			rc = VSCSI_ERR_IO;
-		} else if (r->head_len >= 4 && capr_pcap_magic(r->head) &&
-			   r->eof && strstr(errbuf, "truncated")) {
-			rc = VSCSI_ERR_TRUNCATED;
-		} else if (r->zstd && r->head_len == 0 && r->mid_frame &&
-			   !r->zerr) {
-			rc = VSCSI_ERR_TRUNCATED;
-		} else {
-			rc = VSCSI_ERR_NOT_CAPTURE;
-		}
-		goto fail;
-	}
-	if (pcap_datalink(r->p) != VSCSI_CAP_LINKTYPE) {
-		rc = VSCSI_ERR_NOT_CAPTURE;
-		goto fail;
-	}
-	r->st.snaplen = (uint32_t)pcap_snapshot(r->p);
-	r->pcapng = r->head_len >= 4 && capr_le32(r->head) == 0x0a0d0d0au;
-	r->off = r->pcapng ? 0 : CAPL_PCAP_FILE_HDR;
-	return r;
 
 fail:
 	saved = errno;
@@ -470,6 +482,18 @@ int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
 		return VSCSI_ERR_ARG;
 	if (r->done)
 		return r->done_rc;
+	if (!r->p) {
+		int rc = capr_start(r);
+
+		if (rc == 1)
+			return capr_finish(r, 0, 0);
+		if (rc < 0) {
+			snprintf(r->errmsg, sizeof(r->errmsg),
+				 "cannot read the file header: %s",
+				 vscsi_strerror(rc));
+			return capr_finish(r, rc, 1);
+		}
+	}
 	for (;;) {
 		struct pcap_pkthdr *h;
 		const u_char *d;

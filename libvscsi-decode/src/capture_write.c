@@ -152,17 +152,17 @@ static ssize_t capw_cookie_write(void *cookie, const char *buf, size_t size)
 static int capw_emit(vscsi_cap_writer *w, const uint8_t *buf, uint32_t caplen,
 		     uint64_t full_len, uint64_t ts_ns, int internal);
 
-/* Put a loss note for the pending drops into the current frame. */
+/* Put a loss note for the pending drops into the current frame. Its own
+ * buffer: a caller's record may be waiting in w->rec. */
 static void capw_loss_note(vscsi_cap_writer *w)
 {
-	uint8_t *b;
 	static const char text[] = "capture file write failed";
-	size_t len = VSCSI_CAP_LOSS_HDR_LEN + sizeof(text) - 1;
+	uint8_t b[VSCSI_CAP_LOSS_HDR_LEN + sizeof(text) - 1];
+	size_t len = sizeof(b);
 	uint64_t ts = capw_realtime();
 
 	if (w->loss_pending == 0)
 		return;
-	b = w->rec;
 	memset(b, 0, VSCSI_CAP_LOSS_HDR_LEN);
 	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
 	b[CAPL_TYPE] = VSCSI_REC_LOSS;
@@ -684,9 +684,7 @@ int vscsi_cap_write_raw(vscsi_cap_writer *w, const void *rec, size_t len,
 {
 	if (!w || (!rec && len > 0) || len > VSCSI_CAP_MAX_RECORD)
 		return VSCSI_ERR_ARG;
-	if (len > 0)
-		memcpy(w->rec, rec, len);
-	return capw_emit(w, w->rec, (uint32_t)len, len,
+	return capw_emit(w, rec, (uint32_t)len, len,
 			 ts_ns ? ts_ns : capw_realtime(), 0);
 }
 

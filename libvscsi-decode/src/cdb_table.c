@@ -553,7 +553,7 @@ static const struct cdb_field f_get_config[] = {
 /* MMC-6 GET EVENT STATUS NOTIFICATION: 1 POLLED(0), 4 NOTIFICATION
  * CLASS REQUEST, 7-8 ALLOCATION LENGTH. */
 static const struct cdb_field f_gesn[] = {
-	FLAG(1, 0x01, POLLED), FORMAT(4, 0xff, "class"), ALLOC(7, 2), END
+	FLAG(1, 0x01, POLLED), FORMAT(4, 0xff, "notify_class"), ALLOC(7, 2), END
 };
 /* MMC-6 MECHANISM STATUS: 8-9 ALLOCATION LENGTH. */
 static const struct cdb_field f_mech_status[] = { ALLOC(8, 2), END };
@@ -820,7 +820,7 @@ const struct cdb_row vscsi__cdb_rows[] = {
 	SAROW(0x7f, 0x000d, "WRITE SAME(32)", 32, SBC, WRITE, OUT, DISK,
 	      f_write_same32, vscsi__cdb_fix_write_same, "ws32"),
 	SAROW(0x7f, 0x1ff0, "ATA PASS-THROUGH(32)", 32, ATA, OTHER, NONE, DISK,
-	      f_ata32, vscsi__cdb_fix_ata32, "ata32 ata_32"),
+	      f_ata32, vscsi__cdb_fix_ata32, "ata32"),
 	SAROW(0x83, 0x00, "EXTENDED COPY(LID1)", 16, SPC, OTHER, OUT, ALL,
 	      f_xcopy, NULL, "xcopy_lid1"),
 	SAROW(0x83, 0x01, "EXTENDED COPY(LID4)", 16, SPC, OTHER, OUT, ALL,
@@ -848,7 +848,7 @@ const struct cdb_row vscsi__cdb_rows[] = {
 	SAROW(0x84, 0x08, "REPORT ALL ROD TOKENS", 16, SPC, OTHER, IN, ALL,
 	      f_rcr_len, NULL, NULL),
 	ROW(0x85, "ATA PASS-THROUGH(16)", 16, ATA, OTHER, NONE, DISK, f_ata16,
-	    vscsi__cdb_fix_ata16, "ata16 ata_16"),
+	    vscsi__cdb_fix_ata16, "ata16"),
 	ROW(0x88, "READ(16)", 16, SBC, READ, IN, DISK, f_read16, NULL, NULL),
 	ROW(0x89, "COMPARE AND WRITE", 16, SBC, WRITE, OUT, DISK, f_caw, NULL,
 	    "caw"),
@@ -911,7 +911,7 @@ const struct cdb_row vscsi__cdb_rows[] = {
 	ROW(0xa0, "REPORT LUNS", 12, SPC, OTHER, IN, ALL, f_report_luns, NULL,
 	    NULL),
 	ROW(0xa1, "ATA PASS-THROUGH(12)", 12, ATA, OTHER, NONE, DISK, f_ata12,
-	    vscsi__cdb_fix_ata12, "ata12 ata_12"),
+	    vscsi__cdb_fix_ata12, "ata12"),
 	ROW(0xa1, "BLANK", 12, MMC, OTHER, NONE, MMC, f_blank, NULL, NULL),
 	ROW(0xa2, "SECURITY PROTOCOL IN", 12, SPC, OTHER, IN, ALL, f_secprot,
 	    NULL, NULL),
@@ -1002,8 +1002,8 @@ const struct cdb_saop vscsi__cdb_saops[] = {
 	  "extended_copy xcopy" },
 	{ 0x84, VSCSI_CMDSET_SPC, 16, DEV_ALL, "THIRD-PARTY COPY IN",
 	  "receive_copy_results" },
-	{ 0x94, VSCSI_CMDSET_SBC, 16, DEV_DISK, "ZBC OUT", "zbc_out" },
-	{ 0x95, VSCSI_CMDSET_SBC, 16, DEV_DISK, "ZBC IN", "zbc_in" },
+	{ 0x94, VSCSI_CMDSET_SBC, 16, DEV_DISK, "ZBC OUT", NULL },
+	{ 0x95, VSCSI_CMDSET_SBC, 16, DEV_DISK, "ZBC IN", NULL },
 	{ 0x9d, VSCSI_CMDSET_SPC, 16, DEV_ALL, "SERVICE ACTION BIDIRECTIONAL",
 	  NULL },
 	{ 0x9e, VSCSI_CMDSET_SPC, 16, DEV_ALL, "SERVICE ACTION IN(16)", NULL },

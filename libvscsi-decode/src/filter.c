@@ -146,7 +146,7 @@ static const flt_field flt_fields[] = {
 	  "latency of a completion; needs a unit: lat > 1.5ms "
 	  "(ns, us, ms, s)" },
 	{ "status", FLT_STATUS, FLT_K_NAMED, flt_status_name, NULL, 256,
-	  "status", "SCSI status of a command completion: "
+	  "status", "SCSI status of a command completion with response OK: "
 	  "status == check_condition, status != good" },
 	{ "response", FLT_RESPONSE, FLT_K_NAMED, flt_response_name,
 	  flt_response_ctrl_name, 256, "response",
@@ -166,8 +166,9 @@ static const flt_field flt_fields[] = {
 	{ "attr", FLT_ATTR, FLT_K_NAMED, flt_attr_name, NULL, 256,
 	  "task attribute", "task attribute: simple, ordered, head, aca" },
 	{ "error", FLT_ERROR, FLT_K_BOOL, NULL, NULL, 0, NULL,
-	  "a failed completion: response not OK, or status not GOOD "
-	  "or CONDITION MET (bare only: error, not error)" },
+	  "a failed completion: a response other than OK (TMF: FUNCTION "
+	  "COMPLETE or SUCCEEDED) or a status other than GOOD or CONDITION "
+	  "MET; bare only: error, not error" },
 };
 
 static const struct {
@@ -179,6 +180,8 @@ static const struct {
 };
 
 #define FLT_N_FIELDS (sizeof(flt_fields) / sizeof(flt_fields[0]))
+/* Rows are in enum order: flt_fields[id].id == id. */
+_Static_assert(FLT_N_FIELDS == FLT_ERROR + 1, "one row per field");
 
 const char *vscsi_filter_field_help(unsigned i, const char **name)
 {
@@ -758,7 +761,7 @@ static int flt_op_value(flt_parser *p, const flt_val *v, flt_test *t)
 					tk);
 		return 0;
 	}
-	if (v->text_n > FLT_OP_NAME_MAX || memchr(v->text, '\0', v->text_n))
+	if (v->text_n > FLT_OP_NAME_MAX)
 		return flt_fail(p, v->at, "unknown opcode '%s'", tk);
 	for (i = 0; i < v->text_n; i++)
 		name[i] = flt_lower(v->text[i]);
@@ -1347,8 +1350,11 @@ static int flt_eval(const flt_test *t, const vscsi_io *io)
 		v = io->latency_ns;
 		break;
 	case FLT_STATUS:
+		/* the status byte means something only with response OK
+		 * (virtio 1.2 5.6.6.1) */
 		if (!(io->has & VSCSI_IO_HAS_RESP) ||
-		    io->type != VSCSI_IO_COMPLETION)
+		    io->type != VSCSI_IO_COMPLETION ||
+		    io->response != VSCSI_S_OK)
 			return 0;
 		v = io->status;
 		break;

@@ -100,7 +100,8 @@ void vscsi_io_from_completion(vscsi_io *io, uint32_t conn, uint16_t vq,
 	if (resp->sense_copied &&
 	    vscsi_sense_decode(resp->sense, resp->sense_copied, &si) !=
 		    VSCSI_ERR_EMPTY &&
-	    si.response_code >= 0x70 && si.response_code <= 0x73) {
+	    !si.incomplete && si.response_code >= 0x70 &&
+	    si.response_code <= 0x73) {
 		io->has |= VSCSI_IO_HAS_SENSE;
 		io->sense_key = si.key;
 		io->asc = si.asc;

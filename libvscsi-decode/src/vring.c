@@ -921,7 +921,7 @@ static int vq_decide(vscsi_vq *vq, int packed, const uint8_t *flags_word,
 			return 1;
 		}
 		return vq_event_due(vq,
-				    vring_packed_pos((uint16_t)(off_wrap & 0x7fff) % vq->num,
+				    vring_packed_pos((uint16_t)((off_wrap & 0x7fffu) % vq->num),
 						     off_wrap >> 15, vq->num),
 				    pos, m);
 	}
@@ -1255,7 +1255,7 @@ int vscsi_vq_drv_get_used(vscsi_vq *vq, uint16_t *id, uint32_t *len)
 		uint16_t fl = vring_ld16(d + 14);
 
 		got = vring_ld16(d + 12);
-		l = fl | 1 ? vring_ld32(d + 8) : 0;
+		l = fl & DESC_WRITE ? vring_ld32(d + 8) : 0;
 		if (got >= vq->num || vq->ndesc[got] == 0)
 			return vq_break(vq, VSCSI_ERR_INVALID);
 		n = vq->ndesc[got];

@@ -310,6 +310,11 @@ static inline uint8_t t_pat(uint64_t off)
 	return (uint8_t)((off / 512) * 7 + off % 512);
 }
 
+static inline uint32_t t_be16(const uint8_t *p)
+{
+	return (uint32_t)p[0] << 8 | p[1];
+}
+
 static inline uint32_t t_be32(const uint8_t *p)
 {
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |

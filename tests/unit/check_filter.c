@@ -523,6 +523,9 @@ static const row rows[] = {
 	{ "status", E_READ_REQ, 0 },
 	{ "status", E_TMF_DONE, 0 },
 	{ "status", E_UNPAIRED, 1 },
+	{ "status", E_BADLUN, 0 },		/* response not OK */
+	{ "status == good", E_BADLUN, 0 },
+	{ "status != check_condition", E_BADLUN, 0 },
 
 	/* response, both spellings of 0 */
 	{ "response == ok", E_READ_DONE, 1 },

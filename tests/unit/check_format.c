@@ -14,7 +14,7 @@ static vscsi_cmd_req req_read10(void)
 	vscsi_cmd_req r;
 
 	memset(&r, 0, sizeof(r));
-	vscsi_lun_encode(r.lun.raw, 0, 1, 0);
+	vscsi_lun_encode(r.lun.raw, 0, 1, 1);
 	vscsi_lun_decode(r.lun.raw, &r.lun);
 	r.tag = 0x1a;
 	r.cdb_size = 32;
@@ -178,7 +178,7 @@ END_TEST
 
 START_TEST(test_small_pieces)
 {
-	char buf[128];
+	char buf[256];
 	vscsi_lun l;
 	uint8_t raw[8] = { 1, 0, 0xc1, 0x01, 0, 0, 0, 0 };
 	uint8_t bad[8] = { 2, 0, 0, 0, 0, 0, 0, 0 };
@@ -197,11 +197,13 @@ START_TEST(test_small_pieces)
 	vscsi_fmt_hexdump(buf, sizeof(buf), data, 20, 0, 2);
 	ck_assert_str_eq(buf, "  0x0000:  30 31 32 33 34 35 36 37 38 39 61 62 "
 			      "63 64 65 66  0123456789abcdef\n"
-			      "  0x0010:  67 68 69 00                         "
-			      "                  ghi.\n");
+			      "  0x0010:  67 68 69 00"
+			      "                                    "
+			      "  ghi.\n");
 	vscsi_fmt_hexdump(buf, sizeof(buf), data, 20, 4, 0);
-	ck_assert_str_eq(buf, "0x0000:  30 31 32 33                           "
-			      "                  0123\n... 16 more bytes\n");
+	ck_assert_str_eq(buf, "0x0000:  30 31 32 33"
+			      "                                    "
+			      "  0123\n... 16 more bytes\n");
 }
 END_TEST
 

@@ -1226,6 +1226,10 @@ START_TEST(test_split_event_idx_notify)
 	ck_assert_int_eq(split_notify_case(10, 1, 11), 1);
 	ck_assert_int_eq(split_notify_case(10, 1, 12), 0);
 	ck_assert_int_eq(split_notify_case(10, 1, 10), 0);
+	/* 65536 entries between two decisions: new == old, yet it went all
+	 * the way round, so it signals */
+	ck_assert_int_eq(split_notify_case(10, 65536, 5), 1);
+	ck_assert_int_eq(split_notify_case(10, 65535, 10), 0);
 }
 END_TEST
 
@@ -1412,6 +1416,10 @@ START_TEST(test_packed_event_notify)
 	ck_assert_int_eq(packed_notify_case(6, 0, 2, DESC, 0x8000 | 1, E), 0);
 	/* DESC without EVENT_IDX negotiated is not trusted: signal */
 	ck_assert_int_eq(packed_notify_case(0, 1, 2, DESC, 0x8000 | 3, 0), 1);
+	/* 16 slots (2 * num) pushed between two decisions: the positions
+	 * cannot tell how far the device went, so it signals */
+	ck_assert_int_eq(packed_notify_case(0, 1, 16, DESC, 0x8000 | 5, E), 1);
+	ck_assert_int_eq(packed_notify_case(0, 1, 15, DESC, 0x8000 | 0, E), 0);
 	/* a reserved flags value: signal */
 	ck_assert_int_eq(packed_notify_case(0, 1, 2, 3, 0, E), 1);
 }

@@ -42,7 +42,7 @@ static void dev_kick(emu_dev *dev)
 {
 	uint64_t one = 1;
 
-	if (dev->kicked)
+	if (dev->kicked || dev->no_kick)
 		return;
 	dev->kicked = true;
 	if (write(dev->efd, &one, sizeof(one)) < 0) {
@@ -685,11 +685,15 @@ int emu_process(emu_dev *dev)
 	uint64_t v;
 	int count;
 
-	if (read(dev->efd, &v, sizeof(v)) < 0) {
-		/* EAGAIN: nothing was signalled */
+	/* the fd is read only when something signalled it: a kick, or
+	 * io_uring (a CQE); what completes after the read signals again */
+	if (emu_io_reap(dev) || dev->kicked) {
+		if (read(dev->efd, &v, sizeof(v)) < 0) {
+			/* EAGAIN: nothing was signalled */
+		}
+		dev->kicked = false;
+		emu_io_reap(dev);
 	}
-	dev->kicked = false;
-	emu_io_reap(dev);
 	emu_run(dev);
 	emu_io_flush(dev);
 	count = deliver(dev);
@@ -712,6 +716,16 @@ int emu_drain(emu_dev *dev)
 				return VSCSI_ERR_ARG;	/* frozen */
 		}
 	}
+}
+
+void emu_set_kick(emu_dev *dev, int on)
+{
+	dev->no_kick = !on;
+}
+
+bool emu_pending(const emu_dev *dev)
+{
+	return !emu_list_empty(&dev->done);
 }
 
 void emu_freeze(emu_dev *dev, int on)

@@ -45,6 +45,7 @@
 #ifndef VSCSI_EMU_H
 #define VSCSI_EMU_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/uio.h>
@@ -232,6 +233,16 @@ int emu_process(emu_dev *dev);
  * never complete (see emu_freeze).
  */
 int emu_drain(emu_dev *dev);
+/*
+ * Kicks (on by default): a completion made without io_uring (inline I/O,
+ * errors, TMFs) writes the eventfd so that a caller asleep in epoll wakes.
+ * A caller that calls emu_process() after each batch of its own
+ * submissions anyway (a ring-processing loop) may turn them off and save
+ * two system calls per batch; io_uring completions signal the fd always.
+ */
+void emu_set_kick(emu_dev *dev, int on);
+/* True when completions wait for emu_process(). */
+bool emu_pending(const emu_dev *dev);
 /* Commands and TMFs accepted and not yet called back. */
 unsigned emu_inflight(const emu_dev *dev);
 

@@ -294,6 +294,7 @@ struct emu_dev {
 	emu_ops ops;
 	int efd;
 	bool kicked;		/* efd written and not yet read */
+	bool no_kick;		/* emu_set_kick(dev, 0) */
 	bool ring_ok;
 	bool frozen;
 	bool running;		/* inside emu_run() */

@@ -181,7 +181,7 @@ static void demo_guest_cmd(demo *d, uint8_t lun, const uint8_t *cdb,
 	static uint64_t tag = 0x100;
 
 	memset(&req, 0, sizeof(req));
-	vscsi_lun_encode(req.lun.raw, 0, lun, 0);
+	vscsi_lun_encode(req.lun.raw, 0, lun, 1);
 	req.tag = tag++;
 	req.task_attr = attr;
 	req.cdb_size = (uint16_t)d->cfg.cdb_size;
@@ -254,7 +254,8 @@ int dump_demo(const dump_opts *opts)
 	static const uint8_t wsame16[16] = { 0x93, 0x08, 0, 0, 0, 0, 0, 1, 0,
 					     0, 0, 0, 0x10, 0, 0, 0 };
 	static const uint8_t report_luns[12] = { 0xa0, 0, 0, 0, 0, 0, 0, 0,
-						 0x10, 0, 0, 0 };
+						 0, 0x10, 0, 0 };
+	static const uint8_t tur[6] = { 0, 0, 0, 0, 0, 0 };
 	static const demo_answer ok = { 0, 0, 0, 0, 0, 0, 12000 };
 	demo d;
 	demo_answer a;
@@ -320,7 +321,7 @@ int dump_demo(const dump_opts *opts)
 	a.latency = 2000000;
 	demo_device(&d, &a);
 	/* a LUN that does not exist */
-	demo_guest_cmd(&d, 5, inquiry, sizeof(inquiry), 0, 0, 96, 0);
+	demo_guest_cmd(&d, 5, tur, sizeof(tur), 0, 0, 0, 0);
 	a = (demo_answer){ 0, 2, 0x5, 0x25, 0x00, 0, 9000 };
 	demo_device(&d, &a);
 	/* a hostile guest: a chain that loops */

@@ -156,7 +156,8 @@ VSCSI_API unsigned vscsi_cap_queue_size(const vscsi_cap_session *s,
  * response header and sense) and the data part (data: data-out or data-in).
  * hdr_len and data_len are the full lengths; hdr_cap and data_cap what was
  * kept (the run is cut at the snap length, header first). digest is
- * XXH3_64bits over the full data part, whatever was kept.
+ * XXH3_64bits over the full data part, whatever was kept. (hdr_len is
+ * vs_len in vscsi-capture(5); rec_hdr_len is the record header's hdr_len.)
  */
 typedef struct vscsi_cap_rec {
 	/* common header */
@@ -250,7 +251,7 @@ typedef struct vscsi_cap_writer vscsi_cap_writer;
 
 /* Writer flags (vscsi_cap_wopts.flags). */
 #define VSCSI_CAP_W_OVERWRITE 0x1	/* replace an existing regular file */
-#define VSCSI_CAP_W_CALLER_SEQ 0x2	/* use the seq the caller gives */
+#define VSCSI_CAP_W_CALLER_SEQ 0x2	/* the caller numbers the records */
 
 /*
  * Writer options; a zeroed struct (or NULL) gives the defaults.
@@ -323,11 +324,16 @@ VSCSI_API vscsi_cap_writer *vscsi_cap_writer_open(const char *path,
  * of a connection from 0.
  * The clock is read; when the current frame is older than the frame
  * interval it is ended (see vscsi_cap_writer_tick()).
+ * With VSCSI_CAP_W_CALLER_SEQ the caller owns the numbers: rec->seq here,
+ * chain.seq in the request/completion calls, 0 in the other calls.
  * Returns VSCSI_OK when the record went into the stream; VSCSI_ERR_IO when
- * it was dropped because the file cannot be written (it is counted, and the
- * writer goes on: it repairs the file at the next frame end and writes a
- * loss note); VSCSI_ERR_ARG for a bad rec (unknown type, lengths above
- * 2^32-1 in the header part, a session with too many queues).
+ * it was (or, with the rest of its frame, will be) dropped because the file
+ * cannot be written: it is counted, and the writer goes on; at the frame's
+ * end it cuts a regular file back to the last whole frame and writes a loss
+ * note (conn VSCSI_CAP_CONN_NONE, reason VSCSI_LOSS_WRITE_ERROR) that
+ * counts every record lost; VSCSI_ERR_ARG for a bad rec (unknown type, raw
+ * bytes for a session or notify, a NULL iov base, a vhost-user dir above 1,
+ * num_queues without queue_sizes); VSCSI_ERR_NOMEM.
  */
 VSCSI_API int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
 		const struct iovec *iov, unsigned n);
@@ -396,8 +402,9 @@ VSCSI_API void vscsi_cap_writer_stats(const vscsi_cap_writer *w,
 
 /*
  * End the last frame, close the file and free the writer (NULL is a no-op).
- * Returns VSCSI_OK, or VSCSI_ERR_IO when the last frame or close(2) failed
- * or the file was broken earlier (records were lost).
+ * Returns VSCSI_OK, or VSCSI_ERR_IO when close(2) failed, or records were
+ * lost that no loss note in the file tells (the last frame failed, or the
+ * file was broken). Losses a note tells are in the stats, not the result.
  */
 VSCSI_API int vscsi_cap_writer_close(vscsi_cap_writer *w);
 
@@ -431,10 +438,11 @@ typedef struct vscsi_cap_rstats {
 } vscsi_cap_rstats;
 
 /*
- * Open a capture for reading. path "-" is standard input (a dup of fd 0).
- * zstd or plain is told by the first bytes, so pipes work. flags:
- * VSCSI_CAP_R_*. With FOLLOW and a file that is still empty, open waits for
- * the header.
+ * Open a capture for reading and read its pcap header. path "-" is standard
+ * input (a dup of fd 0). zstd or plain is told by the first bytes, so pipes
+ * work. flags: VSCSI_CAP_R_*. With FOLLOW and a regular file that is still
+ * empty, open returns at once and the first vscsi_cap_next() waits for the
+ * header and checks it (and may return the errors below).
  * Returns the reader, or NULL with *err: VSCSI_ERR_NOT_CAPTURE (empty, not
  * pcap, another link type), VSCSI_ERR_TRUNCATED (the file ends inside the
  * pcap header), VSCSI_ERR_IO (errno kept), VSCSI_ERR_NOMEM, VSCSI_ERR_ARG.
@@ -448,21 +456,24 @@ VSCSI_API vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags,
 		int *err);
 
 /*
- * Next record into out. Returns 1 with a record; 0 at the end; or:
+ * Next record into out. Returns 1 with a record; 0 at the end (FOLLOW: when
+ * stopped); or:
  * VSCSI_ERR_DAMAGED: a damaged record (number, offset and reason in
  *   vscsi_cap_reader_errmsg()); call again to go on (after damage that
  *   libpcap cannot pass, the next call returns 0 and stats.stopped is 1);
  * VSCSI_ERR_TRUNCATED (STRICT only; otherwise the end returns 0 and
- *   stats.truncated is 1); VSCSI_ERR_IO (read failed).
+ *   stats.truncated is 1); VSCSI_ERR_IO (read failed); for a FOLLOW
+ *   reader opened on an empty file, the errors of vscsi_cap_reader_open().
  * With STRICT, and after TRUNCATED or IO, every later call returns the same
  * error. Records of unknown types or versions are skipped and counted.
  * out's pointers are valid until the next call.
  */
 VSCSI_API int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out);
 
-/* Ask a FOLLOW reader to stop waiting: the current or next wait ends and
- * vscsi_cap_next() returns 0 at the next record boundary. Async-signal-safe
- * and thread-safe. */
+/* Ask a FOLLOW reader to stop waiting: it reads what the file holds, and
+ * where it would wait for more, vscsi_cap_next() returns 0 (a record cut
+ * by the stop is not reported as truncation). Async-signal-safe and
+ * thread-safe. */
 VSCSI_API void vscsi_cap_reader_stop(vscsi_cap_reader *r);
 
 /* While it waits, a FOLLOW reader calls cb(arg) about every 20 ms and
@@ -470,8 +481,8 @@ VSCSI_API void vscsi_cap_reader_stop(vscsi_cap_reader *r);
 VSCSI_API void vscsi_cap_reader_set_stop_cb(vscsi_cap_reader *r,
 		int (*cb)(void *arg), void *arg);
 
-/* The last problem ("record 12 at offset 4567: rec_len 80 above the 64
- * bytes present"), or "". Valid until the next call on r. */
+/* The last problem, or "": "record 12 at offset 4567: lengths run past
+ * the record (request, 80 bytes)". Valid until the next call on r. */
 VSCSI_API const char *vscsi_cap_reader_errmsg(const vscsi_cap_reader *r);
 
 /* Copy the counters. */

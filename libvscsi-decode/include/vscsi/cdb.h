@@ -291,10 +291,11 @@ typedef struct vscsi_cdb_info {
 	 * Command-specific fields whose meaning the name says (both names
 	 * are short lower-case identifiers, used as JSON keys):
 	 * format: READ TOC "format", GET CONFIGURATION "rt", GET EVENT
-	 * STATUS "class" (notification class request), READ DISC INFORMATION
-	 * "type", READ TRACK INFORMATION "addr_type", RSOC "options", REPORT
-	 * LUNS "select", READ DEFECT DATA and FORMAT UNIT "defect_format",
-	 * REPORT ZONES "options", READ DISC STRUCTURE "format", ...
+	 * STATUS "notify_class" (notification class request), READ DISC
+	 * INFORMATION "type", READ TRACK INFORMATION "addr_type", RSOC
+	 * "options", REPORT LUNS "select", READ DEFECT DATA and FORMAT UNIT
+	 * "defect_format", REPORT ZONES "options", READ DISC STRUCTURE
+	 * "format", ... (never one of the fixed JSON keys)
 	 * number: READ TOC "track", GET CONFIGURATION "feature", READ TRACK
 	 * INFORMATION "address", LOG SENSE "param_ptr", third-party copy
 	 * "list_id", WRITE STREAM "stream", WRITE ATOMIC "boundary", ...
@@ -440,8 +441,8 @@ VSCSI_API int vscsi_cdb_table_find(uint8_t opcode, uint16_t sa, int has_sa,
  * one_command parameter data): byte 0 the opcode, the service action in
  * its own field, and for every other byte the bits the decoder reads,
  * including the obsolete FUA_NV, SYNC_NV, PMI and RELADR bits it still
- * reports. The CONTROL byte is 0 (no NACA, no LINK); a device clears the
- * bits it ignores. Writes min(len, cdb_len) bytes to buf and returns
+ * reports. The CONTROL byte claims nothing (no NACA, no LINK) but READ
+ * TOC/PMA/ATIP's old format bits 7:6; a device clears the bits it ignores. Writes min(len, cdb_len) bytes to buf and returns
  * cdb_len (0 for a bad i).
  */
 VSCSI_API size_t vscsi_cdb_table_usage(unsigned i, uint8_t *buf, size_t len);

@@ -13,22 +13,28 @@
  * matching runs a loop over it, allocates nothing, recurses nowhere and takes
  * at most one step per comparison written.
  *
- * Grammar (EBNF; keywords and names are case-insensitive, white space
- * between tokens is ignored):
+ * Grammar (EBNF; keywords, field names, names, units and suffixes are
+ * case-insensitive; white space between tokens is ignored):
  *
  *   filter     = [ or-expr ] ;                 (empty: matches everything)
  *   or-expr    = and-expr { ( "or" | "||" ) and-expr } ;
  *   and-expr   = unary { ( "and" | "&&" ) unary } ;
  *   unary      = ( "not" | "!" ) unary | primary ;
  *   primary    = "(" or-expr ")" | field [ relop value ] ;
+ *   field      = ( letter | "_" ) { letter | digit | "_" | "." } ;
  *   relop      = "==" | "=" | "!=" | "<" | "<=" | ">" | ">=" ;
- *   value      = number | lun-value | name | string ;
- *   number     = ( digits [ "." digits ] | "0x" hexdigits ) [ unit ] ;
- *   unit       = "ns" | "us" | "ms" | "s"           (lat)
- *              | "k" | "m" | "g" | "t" ;            (bytes)
- *   lun-value  = [ digits ":" ] ( digits | "wlun" ) ;
- *   name       = letter-or-_ { letter | digit | "_" } [ "(" digits ")" ] ;
+ *   value      = number | lun-value | op-value | name | string ;
+ *   number     = ( digits [ "." digits ] | "0x" hexdigits ) [ suffix ] ;
+ *   suffix     = "ns" | "us" | "ms" | "s"      (lat only; required)
+ *              | "k" | "m" | "g" | "t" ;       (bytes only)
+ *   lun-value  = [ number ":" ] ( number | "wlun" ) ;        (lun only)
+ *   op-value   = number "/" number               (op only: opcode/SA)
+ *              | name "(" digits ")" ;           (op only: READ(10))
+ *   name       = ( letter | "_" ) { letter | digit | "_" } ;
  *   string     = '"' { any but '"' } '"' | "'" { any but "'" } "'" ;
+ *
+ * A fraction ("." digits) is allowed only with a unit or suffix; 0x numbers
+ * take none.
  *
  * Precedence, tightest first: comparison, not, and, or.
  *
@@ -46,7 +52,8 @@
  *   4096 bytes, as dd, fio and qemu-img read it); 1.5k is 1536.
  * - lun takes N (the LUN number), T:N (target and LUN), wlun or T:wlun (the
  *   REPORT LUNS well-known logical unit); T:N and wlun compare only with ==
- *   and !=.
+ *   and !=. The well-known LU has a LUN but no LUN number: on it "lun == 0"
+ *   is false, "lun != 0" true, and "lun < 5" false.
  * - op takes an opcode number (op == 0x28) or a command name resolved by
  *   vscsi_cdb_lookup() (op == read10, op == "READ(10)", op == read(10),
  *   op == write_same16). A name with a service action matches the opcode and
@@ -68,14 +75,16 @@
  * - A bare field is a truth test: true when the event has the field
  *   ("sense.key": the completion carries sense data); a bare "error" is
  *   vscsi_io_is_error().
- * - Which events have which field is said in the help text; in short: LUN
- *   fields where a LUN was decoded (a malformed LUN has neither lun nor
- *   target), command fields (tag, op, class, attr) where the request is
- *   known, lba and len where the CDB has them, bytes on requests and
- *   completions (data-out plus data-in), lat on completions paired with
- *   their request, status on command completions, response on completions,
- *   sense fields where the completion has fixed or descriptor sense, tmf on
- *   task management requests and their completions.
+ * - Which events have which field: LUN fields where a LUN was decoded (a
+ *   malformed LUN has neither lun nor target); command fields (tag, op,
+ *   class, attr) where the request is known (tag also on TMFs: the task it
+ *   acts on); lba and len where the CDB has them; bytes on requests and
+ *   completions (data-out plus data-in); lat on completions paired with
+ *   their request; status on command completions with response OK (the
+ *   status byte means nothing otherwise); response on completions; sense
+ *   fields where the completion has fixed or descriptor sense; tmf on task
+ *   management requests and their completions; queue, conn, head and type
+ *   on every event.
  *
  * Errors name the 1-based column (byte offset + 1; the end of the text is
  * column strlen + 1) and what was expected or found:
