@@ -430,6 +430,8 @@ static int capr_stop_damaged(vscsi_cap_reader *r, const char *what)
 {
 	r->st.damaged++;
 	r->st.stopped = 1;
+	r->st.err_recno = r->recno + 1;
+	r->st.err_offset = r->off;
 	snprintf(r->errmsg, sizeof(r->errmsg),
 		 "record %" PRIu64 " at offset %" PRIu64 ": %s; cannot read "
 		 "past it", r->recno + 1, r->off, what);
@@ -442,6 +444,8 @@ static int capr_truncated(vscsi_cap_reader *r, const char *what)
 	if (r->user_stopped)
 		return capr_finish(r, 0, 0);
 	r->st.truncated = 1;
+	r->st.err_recno = r->recno + 1;
+	r->st.err_offset = r->off;
 	snprintf(r->errmsg, sizeof(r->errmsg),
 		 "file truncated at record %" PRIu64 " (offset %" PRIu64
 		 "): %s", r->recno + 1, r->off, what);
@@ -540,6 +544,8 @@ int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
 			continue;
 		default:
 			r->st.damaged++;
+			r->st.err_recno = r->recno;
+			r->st.err_offset = off;
 			if (h->caplen >= VSCSI_CAP_COMMON_LEN &&
 			    capr_le32(d + CAPL_REC_LEN) > h->caplen &&
 			    h->caplen == (uint32_t)pcap_snapshot(r->p))

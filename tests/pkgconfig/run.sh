@@ -1,7 +1,7 @@
 #!/bin/sh
-# Install into a temporary prefix, build a program with
-# `pkg-config --cflags --libs libvscsi-decode` against the shared library,
-# run it, and check the soname link.
+# Install into a temporary prefix, build the example program of
+# libvscsi-decode(3) with `pkg-config --cflags --libs libvscsi-decode`
+# against the shared library, run it, and check the soname and exports.
 set -eu
 B=$1
 MAKE=${2:-make}
@@ -10,7 +10,11 @@ trap 'rm -rf "$tmp"' EXIT
 $MAKE --no-print-directory -s install PREFIX="$tmp/usr" >/dev/null
 export PKG_CONFIG_PATH="$tmp/usr/lib/pkgconfig"
 flags=$(pkg-config --cflags --libs libvscsi-decode)
-${CC:-cc} -std=c11 -Wall -Werror -o "$tmp/hello" tests/pkgconfig/hello.c $flags
+# The example between the markers in the man page, mdoc escapes undone.
+sed -n '/^\.\\" example-begin/,/^\.\\" example-end/p' man/man3/libvscsi-decode.3 |
+	sed -e '/^\./d' -e 's/\\e/\\/g' > "$tmp/example.c"
+[ -s "$tmp/example.c" ] || { echo "pkgconfig: no example in libvscsi-decode.3"; exit 1; }
+${CC:-cc} -std=c11 -Wall -Werror -o "$tmp/hello" "$tmp/example.c" $flags
 out=$(LD_LIBRARY_PATH="$tmp/usr/lib" "$tmp/hello")
 soname=$(readelf -d "$tmp/usr/lib/libvscsi-decode.so" | sed -n 's/.*SONAME.*\[\(.*\)\]/\1/p')
 needed=$(readelf -d "$tmp/hello" | grep -c 'libvscsi-decode.so.0' || true)

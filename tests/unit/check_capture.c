@@ -980,6 +980,9 @@ START_TEST(test_caplen_limits)
 	ck_assert_int_eq(vscsi_cap_next(r, &rec), VSCSI_ERR_DAMAGED);
 	ck_assert_ptr_nonnull(strstr(vscsi_cap_reader_errmsg(r),
 				     "record 1 at offset 24: longer than"));
+	vscsi_cap_reader_stats(r, &st);
+	ck_assert_uint_eq(st.err_recno, 1);
+	ck_assert_uint_eq(st.err_offset, 24);
 	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
 	ck_assert_uint_eq(rec.recno, 2);
 	ck_assert_uint_eq(rec.offset, 24 + 16 + 150);
@@ -1006,6 +1009,8 @@ START_TEST(test_caplen_limits)
 				     "cannot read past it"));
 	ck_assert_int_eq(vscsi_cap_next(r, &rec), 0);
 	vscsi_cap_reader_stats(r, &st);
+	ck_assert_uint_eq(st.err_recno, 2);
+	ck_assert_uint_eq(st.err_offset, 72);
 	ck_assert_int_eq(st.stopped, 1);
 	ck_assert_uint_eq(st.damaged, 1);
 	vscsi_cap_reader_close(r);

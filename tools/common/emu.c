@@ -556,11 +556,9 @@ int emu_submit(emu_dev *dev, const emu_request *req, void *opaque)
 		goto out;
 	}
 	if (c->attr > VSCSI_TASK_HEAD) {
-		/* ACA (or worse): no ACA condition can exist since NACA is
-		 * refused (SAM-5 5.9.2) */
-		c->lun = l;
+		/* ACA (or an unknown attribute): no ACA condition can exist
+		 * since NACA is refused (SAM-5 5.9); fixed-format sense */
 		c->state = CS_RUN;
-		c->lun = NULL;
 		emu_cmd_fail(c, SK_ILLEGAL_REQUEST, ASC_INVALID_MESSAGE);
 		goto out;
 	}
@@ -627,7 +625,10 @@ void emu_destroy(emu_dev *dev)
 	while (!emu_list_empty(&dev->luns)) {
 		emu_lun *l = emu_container(dev->luns.next, emu_lun, node);
 
-		emu_lun_remove(dev, l->target, l->lun);
+		/* no unit attentions, no events: the device goes away */
+		emu_list_del(&l->node);
+		l->removed = true;
+		emu_lun_put(l);
 	}
 	while (!emu_list_empty(&dev->free)) {
 		n = dev->free.next;

@@ -263,7 +263,7 @@ static int lun_open(emu_dev *dev, emu_lun *l, const emu_lun_cfg *cfg,
 	uint64_t bytes = 0;
 	uint32_t phys = 0;
 
-	oflags |= (cfg->flags & EMU_LUN_RO) ? O_RDONLY : O_RDWR;
+	oflags |= (l->flags & EMU_LUN_RO) ? O_RDONLY : O_RDWR;
 	if (cfg->flags & EMU_LUN_DIRECT)
 		oflags |= O_DIRECT;
 	l->fd = open(cfg->path, oflags);
@@ -331,7 +331,7 @@ static int lun_open(emu_dev *dev, emu_lun *l, const emu_lun_cfg *cfg,
 	}
 	if (!dev->ring_ok)
 		l->io_mode = EMU_IO_INLINE;
-	l->can_punch = !(cfg->flags & EMU_LUN_RO);
+	l->can_punch = !(l->flags & EMU_LUN_RO);
 	return VSCSI_OK;
 }
 
@@ -371,9 +371,7 @@ int emu_lun_add(emu_dev *dev, const emu_lun_cfg *cfg, unsigned flags,
 	l->bs_shift = (uint8_t)log2u(l->bs);
 	snprintf(l->path, sizeof(l->path), "%s", cfg->path);
 	emu_list_init(&l->cmds);
-	emu_lun_cfg c2 = *cfg;
-	c2.flags = l->flags;
-	rc = lun_open(dev, l, &c2, err, errlen);
+	rc = lun_open(dev, l, cfg, err, errlen);
 	if (rc < 0) {
 		lun_close(l);
 		return rc;

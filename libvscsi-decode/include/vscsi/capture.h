@@ -430,6 +430,9 @@ typedef struct vscsi_cap_rstats {
 	uint64_t seq_missing;	/* records missing by seq, summed */
 	uint64_t bytes_in;	/* bytes read from the file */
 	uint64_t bytes;		/* bytes after decompression */
+	uint64_t err_recno;	/* record number of the last problem (1-based;
+				 * 0: none) */
+	uint64_t err_offset;	/* its offset in the uncompressed file */
 	uint32_t snaplen;	/* snap length in the pcap header */
 	int compressed;		/* the file is zstd-compressed */
 	int truncated;		/* the file ends inside a record or frame */
