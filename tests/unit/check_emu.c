@@ -683,6 +683,68 @@ START_TEST(test_io_modes)
 }
 END_TEST
 
+/* The engine's choices: tmpfs inline; a disk file system reads from the
+ * page cache inline and sends a cache miss (RWF_NOWAIT would block) to
+ * io_uring; O_DIRECT with a misaligned buffer bounces. */
+START_TEST(test_engine_paths)
+{
+	uint8_t *buf = aligned_alloc(4096, 65536 + 4096), c[10];
+	emu_stats st;
+	emu_result r;
+	unsigned i;
+
+	ck_assert_ptr_nonnull(buf);
+	t_setup("/dev/shm", 1 << 20, "");
+	t_cdb10(c, 0x28, 0, 0, 8);
+	r = t_exec(0, c, 10, NULL, 0, buf, 4096);
+	T_GOOD(r);
+	emu_get_stats(E.dev, &st);
+	ck_assert_uint_ge(st.io_inline, 1);
+	ck_assert_uint_eq(st.io_uring, 0);
+	ck_assert_uint_eq(st.cmds, 3);	/* two TURs before */
+	t_teardown();
+
+	t_setup("/tmp", 4 << 20, "");
+	ck_assert_int_eq(fdatasync(E.fd), 0);
+	ck_assert_int_eq(posix_fadvise(E.fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	t_cdb10(c, 0x28, 0, 1000, 128);
+	r = t_exec(0, c, 10, NULL, 0, buf, 65536);
+	T_GOOD(r);
+	for (i = 0; i < 65536; i += 4099)
+		ck_assert_uint_eq(buf[i], t_pat(1000 * 512 + i));
+	emu_get_stats(E.dev, &st);
+	ck_assert_uint_ge(st.nowait_miss, 1);
+	ck_assert_uint_ge(st.io_uring, 1);
+	/* now cached: inline */
+	st.io_uring = 0;
+	{
+		emu_stats st2;
+
+		r = t_exec(0, c, 10, NULL, 0, buf, 65536);
+		T_GOOD(r);
+		emu_get_stats(E.dev, &st2);
+		ck_assert_uint_eq(st2.nowait_miss, st.nowait_miss);
+		ck_assert_uint_gt(st2.io_inline, st.io_inline);
+	}
+	t_teardown();
+
+	t_setup("/tmp", 1 << 20, ",direct");
+	t_cdb10(c, 0x28, 0, 8, 8);
+	r = t_exec(0, c, 10, NULL, 0, buf, 4096);
+	T_GOOD(r);
+	emu_get_stats(E.dev, &st);
+	ck_assert_uint_eq(st.bounced, 0);
+	r = t_exec(0, c, 10, NULL, 0, buf + 1, 4096);
+	T_GOOD(r);
+	ck_assert_uint_eq(buf[1], t_pat(8 * 512));
+	emu_get_stats(E.dev, &st);
+	ck_assert_uint_eq(st.bounced, 1);
+	ck_assert_uint_ge(st.io_uring, 2);
+	t_teardown();
+	free(buf);
+}
+END_TEST
+
 /* Many reads and writes in flight at once through io_uring. */
 START_TEST(test_uring_many)
 {
@@ -706,6 +768,61 @@ START_TEST(test_uring_many)
 		ck_assert_uint_eq(bufs[i][5], t_pat((uint64_t)i * 512 + 5));
 	}
 	t_teardown();
+}
+END_TEST
+
+/* Scattered buffers with many segments (more than the inline arrays):
+ * WRITE, READ and COMPARE AND WRITE, inline and through io_uring. */
+START_TEST(test_many_iovecs)
+{
+	static const char *const opts[] = {",io=inline", ",io=uring"};
+	enum { SEG = 256, NSEG = 40 };
+	static uint8_t mem[NSEG][SEG + 16], chk[NSEG * SEG];
+	struct iovec v[NSEG];
+	uint8_t c[16];
+	unsigned o, i, k;
+
+	for (o = 0; o < 2; o++) {
+		t_setup("/dev/shm", 1 << 20, opts[o]);
+		E.nlog = 0;
+		for (i = 0; i < NSEG; i++) {
+			v[i].iov_base = mem[i] + (i % 3);
+			v[i].iov_len = SEG;
+			for (k = 0; k < SEG; k++)
+				mem[i][(i % 3) + k] = (uint8_t)(i * 5 + k);
+		}
+		t_cdb10(c, 0x2a, 0, 30, NSEG * SEG / 512);
+		t_submit(0, 0, 1, 0, c, 10, v, NSEG, NULL, 0, 1);
+		ck_assert_int_eq(emu_drain(E.dev), VSCSI_OK);
+		T_GOOD(E.log[0].res);
+		ck_assert_int_eq(pread(E.fd, chk, sizeof(chk), 30 * 512),
+				 (ssize_t)sizeof(chk));
+		for (i = 0; i < NSEG; i++)
+			ck_assert_int_eq(memcmp(chk + i * SEG,
+						mem[i] + (i % 3), SEG), 0);
+		for (i = 0; i < NSEG; i++)
+			memset(mem[i], 0, sizeof(mem[i]));
+		t_cdb10(c, 0x28, 0, 30, NSEG * SEG / 512);
+		t_submit(0, 0, 2, 0, c, 10, NULL, 0, v, NSEG, 2);
+		ck_assert_int_eq(emu_drain(E.dev), VSCSI_OK);
+		T_GOOD(E.log[1].res);
+		ck_assert_uint_eq(E.log[1].res.data_in_len, NSEG * SEG);
+		for (i = 0; i < NSEG; i++)
+			ck_assert_int_eq(memcmp(chk + i * SEG,
+						mem[i] + (i % 3), SEG), 0);
+		/* COMPARE AND WRITE: the first half (what is there), then
+		 * the new data, in 256-byte pieces */
+		for (i = NSEG / 2; i < NSEG; i++)
+			memset(mem[i] + (i % 3), 0x6b, SEG);
+		t_cdb16(c, 0x89, 0, 30, 0);
+		c[13] = NSEG * SEG / 2 / 512;
+		t_submit(0, 0, 3, 0, c, 16, v, NSEG, NULL, 0, 3);
+		ck_assert_int_eq(emu_drain(E.dev), VSCSI_OK);
+		T_GOOD(E.log[2].res);
+		ck_assert_int_eq(pread(E.fd, chk, SEG, 30 * 512), SEG);
+		ck_assert_uint_eq(chk[0], 0x6b);
+		t_teardown();
+	}
 }
 END_TEST
 
@@ -876,6 +993,8 @@ static Suite *emu_suite(void)
 	tcase_add_test(tc, test_remove_inflight);
 	tcase_add_test(tc, test_io_modes);
 	tcase_add_test(tc, test_uring_many);
+	tcase_add_test(tc, test_engine_paths);
+	tcase_add_test(tc, test_many_iovecs);
 	tcase_add_test(tc, test_random_requests);
 	suite_add_tcase(s, tc);
 	return s;

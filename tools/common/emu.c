@@ -538,6 +538,7 @@ int emu_submit(emu_dev *dev, const emu_request *req, void *opaque)
 	c->target = req->lun.target;
 	c->res.response = VSCSI_S_OK;
 	dev->inflight++;
+	dev->stats.cmds++;
 
 	if (req->lun.kind == VSCSI_LUN_NORMAL)
 		l = emu_lun_find(dev, req->lun.target, req->lun.lun);
@@ -796,6 +797,11 @@ int emu_exec_sync(emu_dev *dev, const emu_request *req, emu_result *res)
 		dev->kicked = false;
 	}
 	return VSCSI_OK;
+}
+
+void emu_get_stats(const emu_dev *dev, emu_stats *out)
+{
+	*out = dev->stats;
 }
 
 const char *emu_io_mode_name(unsigned mode)

@@ -262,6 +262,17 @@ void emu_freeze(emu_dev *dev, int on);
  */
 int emu_exec_sync(emu_dev *dev, const emu_request *req, emu_result *res);
 
+/* Counters since emu_create(), for tools and tests. */
+typedef struct emu_stats {
+	uint64_t cmds;		/* commands accepted */
+	uint64_t tmfs;		/* TMFs accepted */
+	uint64_t io_inline;	/* operations finished inline */
+	uint64_t io_uring;	/* operations (or remainders) sent to io_uring */
+	uint64_t nowait_miss;	/* RWF_NOWAIT attempts that would block */
+	uint64_t bounced;	/* O_DIRECT transfers through a bounce buffer */
+} emu_stats;
+void emu_get_stats(const emu_dev *dev, emu_stats *out);
+
 /* The name of an I/O mode ("auto", "inline", "uring"). */
 const char *emu_io_mode_name(unsigned mode);
 

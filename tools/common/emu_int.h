@@ -310,6 +310,7 @@ struct emu_dev {
 	emu_link free;		/* free commands */
 	unsigned n_cmds;	/* allocated commands */
 	unsigned inflight;	/* accepted, not yet called back */
+	emu_stats stats;
 };
 
 

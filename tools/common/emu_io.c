@@ -174,6 +174,7 @@ bool emu_io_rw(emu_cmd *c, uint8_t op, uint64_t off, const struct iovec *iov,
 	if ((l->flags & EMU_LUN_DIRECT) && !dio_aligned(l, c->work, (unsigned)k)) {
 		/* O_DIRECT with a guest buffer that does not meet the
 		 * alignment: the one case of a second copy */
+		c->dev->stats.bounced++;
 		if (!emu_io_bounce(c, op, off, len))
 			return false;
 		if (op == IO_WRITE) {
@@ -231,8 +232,10 @@ static bool io_try_inline(emu_cmd *c, long *res)
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;
-				if ((flags & RWF_NOWAIT) && errno == EAGAIN)
+				if ((flags & RWF_NOWAIT) && errno == EAGAIN) {
+					c->dev->stats.nowait_miss++;
 					return false;
+				}
 				if ((flags & RWF_NOWAIT) &&
 				    errno == EOPNOTSUPP) {
 					if (rd)
@@ -310,6 +313,7 @@ static void io_queue(emu_cmd *c)
 		break;
 	}
 	io_uring_sqe_set_data(sqe, c);
+	dev->stats.io_uring++;
 	c->in_kernel = true;
 	dev->in_kernel++;
 	dev->sq_pending++;
@@ -347,6 +351,7 @@ static void io_loop(emu_cmd *c, long res, bool have_res)
 			return;
 		}
 		if (io_try_inline(c, &res)) {
+			c->dev->stats.io_inline++;
 			have_res = true;
 			continue;
 		}

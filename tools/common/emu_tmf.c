@@ -155,6 +155,7 @@ int emu_tmf(emu_dev *dev, const vscsi_lun *lun, uint32_t subtype,
 	t->response = VSCSI_S_FUNCTION_COMPLETE;
 	t->waiting = 1;		/* released at the end of this function */
 	dev->inflight++;
+	dev->stats.tmfs++;
 
 	if (lun->kind == VSCSI_LUN_MALFORMED ||
 	    !emu_target_exists(dev, lun->target)) {
