@@ -114,7 +114,8 @@ int vscsi_gmem_remove(vscsi_gmem *mem, uint64_t gpa, uint64_t size)
 	if (i == 0 || mem->r[i - 1].gpa != gpa || mem->r[i - 1].size != size)
 		return VSCSI_ERR_EMPTY;
 	i--;
-	memmove(&mem->r[i], &mem->r[i + 1], (mem->n - i - 1) * sizeof(mem->r[0]));
+	memmove(&mem->r[i], &mem->r[i + 1],
+		(mem->n - i - 1) * sizeof(mem->r[0]));
 	mem->n--;
 	mem->hint = 0;
 	return VSCSI_OK;

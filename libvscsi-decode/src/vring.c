@@ -60,17 +60,20 @@ static uint32_t vring_ld32(const uint8_t *p)
 
 static void vring_st16(uint8_t *p, uint16_t v)
 {
-	__atomic_store_n((uint16_t *)(void *)p, vring_le16(v), __ATOMIC_RELAXED);
+	__atomic_store_n((uint16_t *)(void *)p, vring_le16(v),
+			 __ATOMIC_RELAXED);
 }
 
 static void vring_st16_rel(uint8_t *p, uint16_t v)
 {
-	__atomic_store_n((uint16_t *)(void *)p, vring_le16(v), __ATOMIC_RELEASE);
+	__atomic_store_n((uint16_t *)(void *)p, vring_le16(v),
+			 __ATOMIC_RELEASE);
 }
 
 static void vring_st32(uint8_t *p, uint32_t v)
 {
-	__atomic_store_n((uint32_t *)(void *)p, vring_le32(v), __ATOMIC_RELAXED);
+	__atomic_store_n((uint32_t *)(void *)p, vring_le32(v),
+			 __ATOMIC_RELAXED);
 }
 
 static void vring_fence(void)
@@ -217,7 +220,8 @@ static int vring_it_read(struct vring_it *it, struct vring_desc *d)
 		vring_desc_get(it->tab + (size_t)it->pos * DSZ, it->packed, d);
 	} else {
 		uint8_t raw[DSZ];
-		int r = vscsi_gmem_read(it->mem, it->tab_gpa + (uint64_t)it->pos * DSZ,
+		int r = vscsi_gmem_read(it->mem,
+					it->tab_gpa + (uint64_t)it->pos * DSZ,
 					raw, DSZ);
 
 		if (r)
@@ -322,7 +326,7 @@ static int vring_chain_add(vscsi_chain *c, const vscsi_gmem *mem,
 		return VSCSI_ERR_DESC_ORDER;
 	/* each direction fits the 32-bit used length; the whole chain is at
 	 * most 2^32 bytes (2.7 "The Virtqueue Descriptor Table") */
-	if (d->len > (write ? UINT32_MAX - c->in_len : UINT32_MAX - c->out_len) ||
+	if (d->len > UINT32_MAX - (write ? c->in_len : c->out_len) ||
 	    c->out_len + c->in_len + d->len > (uint64_t)1 << 32)
 		return VSCSI_ERR_INVALID;
 	if (d->len > 0) {
@@ -403,13 +407,15 @@ static int vring_walk_start(const void *table, uint16_t num, uint16_t start,
 }
 
 int vscsi_chain_walk_split(const void *desc_table, uint16_t num, uint16_t head,
-			   const vscsi_gmem *mem, unsigned flags, vscsi_chain *c)
+			   const vscsi_gmem *mem, unsigned flags,
+			   vscsi_chain *c)
 {
 	return vring_walk_start(desc_table, num, head, mem, flags, c, 0);
 }
 
 int vscsi_chain_walk_packed(const void *ring, uint16_t num, uint16_t slot,
-			    const vscsi_gmem *mem, unsigned flags, vscsi_chain *c)
+			    const vscsi_gmem *mem, unsigned flags,
+			    vscsi_chain *c)
 {
 	return vring_walk_start(ring, num, slot, mem, flags, c, 1);
 }
@@ -440,7 +446,13 @@ void vscsi_vring_packed_sizes(uint16_t num, size_t *desc, size_t *driver_event,
 
 /* ------------------------------------------------------------ queues */
 
-enum vq_mode { VQ_NONE, VQ_DEV_SPLIT, VQ_DEV_PACKED, VQ_DRV_SPLIT, VQ_DRV_PACKED };
+enum vq_mode {
+	VQ_NONE,
+	VQ_DEV_SPLIT,
+	VQ_DEV_PACKED,
+	VQ_DRV_SPLIT,
+	VQ_DRV_PACKED,
+};
 
 struct vscsi_vq {
 	enum vq_mode mode;
@@ -593,7 +605,8 @@ int vscsi_vq_setup_split(vscsi_vq *vq, uint16_t num, void *desc, void *avail,
 }
 
 int vscsi_vq_setup_packed(vscsi_vq *vq, uint16_t num, void *desc,
-			  void *driver_event, void *device_event, unsigned flags)
+			  void *driver_event, void *device_event,
+			  unsigned flags)
 {
 	int r;
 
@@ -678,10 +691,21 @@ static uint8_t *vq_avail_event(const vscsi_vq *vq)
 {
 	return vq->area2 + 4 + (size_t)8 * vq->num;
 }
-/* Packed offsets. */
+/* Packed offsets: a descriptor and its flags word. */
 static uint8_t *vq_pdesc(const vscsi_vq *vq, uint16_t slot)
 {
 	return vq->desc + (size_t)DSZ * slot;
+}
+static uint8_t *vq_pflags(const vscsi_vq *vq, uint16_t slot)
+{
+	return vq_pdesc(vq, slot) + 14;
+}
+
+/* The flags of a used packed descriptor (2.8.1, 2.8.3). */
+static uint16_t vq_used_flags(unsigned wrap, uint32_t len)
+{
+	return (uint16_t)((wrap ? DESC_AVAIL | DESC_USED : 0) |
+			  (len ? DESC_WRITE : 0));
 }
 
 static int vq_packed_is_avail(uint16_t flags, unsigned wrap)
@@ -736,7 +760,7 @@ static int vq_dev_peek(const vscsi_vq *vq, uint16_t *avail)
 		*avail = vring_ld16_acq(vq->area1 + 2);
 		return *avail != vq->avail_idx;
 	}
-	return vq_packed_is_avail(vring_ld16_acq(vq_pdesc(vq, vq->avail_idx) + 14),
+	return vq_packed_is_avail(vring_ld16_acq(vq_pflags(vq, vq->avail_idx)),
 				  vq->avail_wrap);
 }
 
@@ -812,7 +836,8 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 		if (n > vq->num)
 			return VSCSI_ERR_ARG;
 		for (i = 0; i < n; i++) {
-			uint8_t *el = vq_used_elem(vq, (uint16_t)(vq->used_idx + i));
+			uint16_t at = (uint16_t)(vq->used_idx + i);
+			uint8_t *el = vq_used_elem(vq, at);
 
 			vring_st32(el, e[i].head);
 			vring_st32(el + 4, e[i].len);
@@ -833,27 +858,27 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 		 * requests"), the others are written in ring order */
 		for (i = 0; i < n; i++) {
 			uint8_t *d = vq_pdesc(vq, slot);
-			uint16_t fl = (uint16_t)((wrap ? DESC_AVAIL | DESC_USED : 0) |
-						 (e[i].len ? DESC_WRITE : 0));
 
 			vring_st16(d + 12, e[i].head);
 			vring_st32(d + 8, e[i].len);
 			if (i > 0)
-				vring_st16_rel(d + 14, fl);
+				vring_st16_rel(d + 14,
+					       vq_used_flags(wrap, e[i].len));
 			vq_packed_advance(vq->num, &slot, &wrap, e[i].ndesc);
 		}
-		vring_st16_rel(vq_pdesc(vq, first) + 14,
-			       (uint16_t)((first_wrap ? DESC_AVAIL | DESC_USED : 0) |
-					  (e[0].len ? DESC_WRITE : 0)));
+		vring_st16_rel(vq_pflags(vq, first),
+			       vq_used_flags(first_wrap, e[0].len));
 		vq->used_idx = slot;
 		vq->used_wrap = wrap;
-		vq->inflight = (uint16_t)(vq->inflight > n ? vq->inflight - n : 0);
+		vq->inflight = (uint16_t)(vq->inflight > n ? vq->inflight - n
+							   : 0);
 		vq_since_add(vq, slots);
 	}
 	return VSCSI_OK;
 }
 
-int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc, uint32_t used_len)
+int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
+		  uint32_t used_len)
 {
 	vscsi_used_elem e;
 
@@ -878,9 +903,14 @@ static int vq_event_due(vscsi_vq *vq, uint32_t event, uint32_t pos, uint32_t m)
 }
 
 /*
- * The decision after pushes (device) or adds (driver): `suppress` is the
- * peer's split flags word bit, `event` its split event index, `ev` its
- * packed event area; pos our position; m the modulus.
+ * The decision after pushes (device) or adds (driver), the same rules both
+ * ways (2.7 "Used/Available Buffer Notification Suppression", 2.8 "Driver
+ * and Device Event Suppression"). Split: the peer's flags word and the bit
+ * that suppresses, and its event index word; packed: the peer's event
+ * suppression area `ev`. pos is our position now (split: free-running
+ * index; packed: vring_packed_pos). Once our position may have gone all
+ * the way round the modulus since the last decision, the old position says
+ * nothing and the answer is 1.
  */
 static int vq_decide(vscsi_vq *vq, int packed, const uint8_t *flags_word,
 		     uint16_t flag_bit, const uint8_t *event_word,
@@ -907,6 +937,7 @@ static int vq_decide(vscsi_vq *vq, int packed, const uint8_t *flags_word,
 	} else {
 		uint16_t off_wrap = vring_ld16(ev);
 		uint16_t fl = vring_ld16(ev + 2);
+		uint16_t off = (uint16_t)((off_wrap & 0x7fffu) % vq->num);
 
 		if (fl == VSCSI_VRING_EVENT_DISABLE) {
 			vq->sig_pos = pos;
@@ -920,9 +951,8 @@ static int vq_decide(vscsi_vq *vq, int packed, const uint8_t *flags_word,
 			vq->sig_valid = 1;
 			return 1;
 		}
-		return vq_event_due(vq,
-				    vring_packed_pos((uint16_t)((off_wrap & 0x7fffu) % vq->num),
-						     off_wrap >> 15, vq->num),
+		return vq_event_due(vq, vring_packed_pos(off, off_wrap >> 15,
+							 vq->num),
 				    pos, m);
 	}
 }
@@ -934,7 +964,8 @@ int vscsi_vq_should_notify(vscsi_vq *vq)
 	if (vq->broken)
 		return VSCSI_ERR_RING_BROKEN;
 	if (vq->mode == VQ_DEV_SPLIT)
-		return vq_decide(vq, 0, vq->area1, VSCSI_VRING_AVAIL_F_NO_INTERRUPT,
+		return vq_decide(vq, 0, vq->area1,
+				 VSCSI_VRING_AVAIL_F_NO_INTERRUPT,
 				 vq_used_event(vq), NULL, vq->used_idx);
 	if (vq->mode == VQ_DEV_PACKED)
 		return vq_decide(vq, 1, NULL, 0, NULL, vq->area1,
@@ -953,8 +984,8 @@ void vscsi_vq_notify_enable(vscsi_vq *vq, int enable)
 			if (enable)
 				vring_st16(vq_avail_event(vq), vq->avail_idx);
 		} else {
-			vring_st16(vq->area2,
-				   (uint16_t)(enable ? 0 : VSCSI_VRING_USED_F_NO_NOTIFY));
+			vring_st16(vq->area2, (uint16_t)(enable ? 0 :
+					VSCSI_VRING_USED_F_NO_NOTIFY));
 		}
 	} else if (vq->mode == VQ_DEV_PACKED) {
 		vq->notify_on = enable != 0;
@@ -1068,11 +1099,12 @@ static uint16_t vq_drv_write_split(vscsi_vq *vq, const struct vscsi_desc *d,
 
 	for (k = 0; k < n; k++) {
 		uint16_t nx = vq->link[i];
-		uint16_t fl = (uint16_t)((d[k].flags & DESC_WRITE) | extra_flags |
+		uint16_t fl = (uint16_t)((d[k].flags & DESC_WRITE) |
+					 extra_flags |
 					 (k + 1 < n ? DESC_NEXT : 0));
 
-		vring_desc_put(vq->desc + (size_t)DSZ * i, 0, d[k].addr, d[k].len,
-			       fl, k + 1 < n ? nx : 0);
+		vring_desc_put(vq->desc + (size_t)DSZ * i, 0, d[k].addr,
+			       d[k].len, fl, k + 1 < n ? nx : 0);
 		if (k + 1 < n)
 			i = nx;
 	}
@@ -1098,7 +1130,8 @@ static uint16_t vq_drv_write_packed(vscsi_vq *vq, const struct vscsi_desc *d,
 	vq->free_head = vq->link[id];
 	vq->nfree_ids--;
 	for (k = 0; k < n; k++) {
-		uint16_t fl = (uint16_t)((d[k].flags & DESC_WRITE) | extra_flags |
+		uint16_t fl = (uint16_t)((d[k].flags & DESC_WRITE) |
+					 extra_flags |
 					 (k + 1 < n ? DESC_NEXT : 0) |
 					 (wrap ? DESC_AVAIL : DESC_USED));
 		uint8_t *p = vq_pdesc(vq, slot);
@@ -1113,7 +1146,7 @@ static uint16_t vq_drv_write_packed(vscsi_vq *vq, const struct vscsi_desc *d,
 			vring_st16_rel(p + 14, fl);
 		vq_packed_advance(vq->num, &slot, &wrap, 1);
 	}
-	vring_st16_rel(vq_pdesc(vq, first) + 14, first_flags);
+	vring_st16_rel(vq_pflags(vq, first), first_flags);
 	vq->avail_idx = slot;
 	vq->avail_wrap = wrap;
 	vq->nfree = (uint16_t)(vq->nfree - n);
@@ -1165,14 +1198,15 @@ int vscsi_vq_drv_add_indirect(vscsi_vq *vq, const struct vscsi_desc *d,
 	for (k = 0; k < n; k++) {
 		int last = k + 1 == n;
 
+		uint8_t *e = t + (size_t)DSZ * k;
+		uint16_t wr = (uint16_t)(d[k].flags & DESC_WRITE);
+
 		if (vq->mode == VQ_DRV_SPLIT)
-			vring_desc_put(t + (size_t)DSZ * k, 0, d[k].addr, d[k].len,
-				       (uint16_t)((d[k].flags & DESC_WRITE) |
-						  (last ? 0 : DESC_NEXT)),
+			vring_desc_put(e, 0, d[k].addr, d[k].len,
+				       (uint16_t)(wr | (last ? 0 : DESC_NEXT)),
 				       last ? 0 : (uint16_t)(k + 1));
 		else
-			vring_desc_put(t + (size_t)DSZ * k, 1, d[k].addr, d[k].len,
-				       (uint16_t)(d[k].flags & DESC_WRITE), 0);
+			vring_desc_put(e, 1, d[k].addr, d[k].len, wr, 0);
 	}
 	one.addr = table_gpa;
 	one.len = (uint32_t)(DSZ * n);
@@ -1207,7 +1241,7 @@ static int vq_drv_peek(const vscsi_vq *vq, uint16_t *uidx)
 		*uidx = vring_ld16_acq(vq->area2 + 2);
 		return *uidx != vq->used_idx;
 	}
-	return vq_packed_is_used(vring_ld16_acq(vq_pdesc(vq, vq->used_idx) + 14),
+	return vq_packed_is_used(vring_ld16_acq(vq_pflags(vq, vq->used_idx)),
 				 vq->used_wrap);
 }
 
@@ -1284,7 +1318,8 @@ int vscsi_vq_drv_should_kick(vscsi_vq *vq)
 		return vq_decide(vq, 0, vq->area2, VSCSI_VRING_USED_F_NO_NOTIFY,
 				 vq_avail_event(vq), NULL, vq->avail_idx);
 	return vq_decide(vq, 1, NULL, 0, NULL, vq->area2,
-			 vring_packed_pos(vq->avail_idx, vq->avail_wrap, vq->num));
+			 vring_packed_pos(vq->avail_idx, vq->avail_wrap,
+					  vq->num));
 }
 
 void vscsi_vq_drv_notify_enable(vscsi_vq *vq, int enable)
@@ -1297,8 +1332,8 @@ void vscsi_vq_drv_notify_enable(vscsi_vq *vq, int enable)
 			if (enable)
 				vring_st16(vq_used_event(vq), vq->used_idx);
 		} else {
-			vring_st16(vq->area1,
-				   (uint16_t)(enable ? 0 : VSCSI_VRING_AVAIL_F_NO_INTERRUPT));
+			vring_st16(vq->area1, (uint16_t)(enable ? 0 :
+					VSCSI_VRING_AVAIL_F_NO_INTERRUPT));
 		}
 	} else if (vq->mode == VQ_DRV_PACKED) {
 		vq->notify_on = enable != 0;

@@ -217,7 +217,13 @@ int vu_recv(int fd, int channel, uint64_t protocol_features, vu_msg *out)
 	if (!err) {
 		want = vscsi_vu_msg_fds_pf(&out->m, protocol_features);
 		/* -1: the count cannot be known (either is legal) */
-		if (want >= 0 && (unsigned)want != out->nfds)
+		if (want >= 0 && (unsigned)want != out->nfds &&
+		    /* REM_MEM_REG: older QEMU sends the region's fd; the
+		     * document asks back-ends to accept (and close) it */
+		    !(channel == VSCSI_VU_FRONTEND && want == 0 &&
+		      out->nfds == 1 &&
+		      out->m.hdr.request == VSCSI_VU_REM_MEM_REG &&
+		      !(out->m.hdr.flags & VSCSI_VU_FLAG_REPLY)))
 			err = VSCSI_ERR_FDS;
 	}
 	if (err) {

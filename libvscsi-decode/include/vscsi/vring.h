@@ -14,7 +14,8 @@
  * it at any time. Every descriptor is copied into a local before it is
  * checked and is never read twice; index and flag fields that publish
  * entries are read with acquire and written with release ordering, and the
- * notification checks use full fences, as 2.7.7/2.7.10/2.8.21 require.
+ * notification checks use full fences, as the "Supplying Buffers to The
+ * Device" sections of 2.7 and 2.8 require.
  * Only the VERSION_1 (little-endian) layout is handled, not the legacy
  * guest-native one.
  *
@@ -207,8 +208,10 @@ VSCSI_API int vscsi_vq_setup_packed(vscsi_vq *vq, uint16_t num, void *desc,
  *   split:  bits 0-15 the next available ring index to process;
  *   packed: bits 0-14 next available slot, bit 15 its wrap counter,
  *           bits 16-30 next used slot, bit 31 the used wrap counter.
- * set_base may come before or after setup. A packed base whose slots are
- * >= num marks the queue broken (the front-end broke a rule).
+ * set_base may come before or after setup; the value is kept and applied
+ * again by a later setup. A packed base whose slots are >= num marks the
+ * queue broken (the front-end broke a rule). get_base gives the state now
+ * (the stored value before any setup; 0 on the driver side).
  */
 VSCSI_API void vscsi_vq_set_base(vscsi_vq *vq, uint32_t base);
 VSCSI_API uint32_t vscsi_vq_get_base(const vscsi_vq *vq);
@@ -222,10 +225,13 @@ VSCSI_API uint32_t vscsi_vq_get_base(const vscsi_vq *vq);
  * the next setup. VSCSI_ERR_IOV_FULL also breaks the queue (size the
  * iovec array for the chains the driver may send).
  *
- * With EVENT_IDX and notifications enabled, avail_event (packed: the
- * device event area) is kept at the next index to process; when the ring
- * looks empty the index is published and the ring re-checked after a full
- * fence, so a kick cannot be missed between "empty" and the caller waiting.
+ * With EVENT_IDX and notifications enabled, when the ring looks empty pop
+ * publishes the next index to process in avail_event (packed: DESC in the
+ * device event area), fences, and looks once more, so a chain added in
+ * between is either returned or kicked. While the ring is not empty the
+ * event index is left alone (no kicks are needed while the device is
+ * busy): a caller that stops popping before 0 must come back without a
+ * kick.
  */
 VSCSI_API int vscsi_vq_pop(vscsi_vq *vq, const vscsi_gmem *mem,
 			   vscsi_chain *c);
@@ -256,17 +262,20 @@ VSCSI_API int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e,
  * After pushes: 1 when the driver wants an interrupt, 0 when not (or when
  * nothing was pushed since the last call), VSCSI_ERR_RING_BROKEN. Split:
  * with EVENT_IDX, vring_need_event(used_event, new, old) over the used idx
- * at this call and at the last one (2.7.10); without, !NO_INTERRUPT. Packed:
+ * at this call and at the last one (2.7.7); without, !NO_INTERRUPT. Packed:
  * the driver event area: ENABLE, DISABLE, or DESC with its offset/wrap
- * (2.8.10). The first call after setup/set_base answers 1, and so does a
- * call after num or more pushes (the old index is then ambiguous).
+ * (2.8 "Driver and Device Event Suppression"). With an event index, the
+ * first call after setup/set_base answers 1, and so does a call after the
+ * index went all the way round since the last call (65536 split entries,
+ * 2 * num packed slots), when the old index says nothing.
  */
 VSCSI_API int vscsi_vq_should_notify(vscsi_vq *vq);
 
 /*
- * Ask the driver for kicks (enable 1) or not (0). Split without EVENT_IDX:
- * the used ring's NO_NOTIFY flag; with EVENT_IDX: enable writes avail_event
- * = next index to process, disable stops pop from updating it. Packed: the
+ * Ask the driver for kicks (enable 1) or not (0); enabled after setup.
+ * Split without EVENT_IDX: the used ring's NO_NOTIFY flag; with EVENT_IDX:
+ * enable writes avail_event = next index to process, disable stops pop
+ * from updating it (the flags stay 0, as 2.7 requires). Packed: the
  * device event area (ENABLE/DISABLE, or DESC at the next slot with
  * EVENT_IDX). Ends with a full fence: after enabling, pop again before
  * waiting for a kick. No effect on a broken or unset queue.
@@ -330,8 +339,11 @@ VSCSI_API int vscsi_vq_drv_add_indirect(vscsi_vq *vq,
  * Take the next used entry: 1 with *id and *len, 0 when none, < 0 when the
  * device broke a rule (VSCSI_ERR_INVALID: an id not in flight, or a split
  * used idx more than num ahead); the queue is then marked broken and later
- * calls return VSCSI_ERR_RING_BROKEN. With EVENT_IDX and interrupts
- * enabled, used_event (packed: the driver event area) follows.
+ * calls return VSCSI_ERR_RING_BROKEN. id and len may be NULL. A packed
+ * used descriptor without WRITE gives len 0 (its len is reserved, 2.8.4).
+ * With EVENT_IDX and interrupts enabled, when the ring looks empty
+ * used_event (packed: DESC in the driver event area) is set to the next
+ * entry, fenced, and the ring looked at once more.
  */
 VSCSI_API int vscsi_vq_drv_get_used(vscsi_vq *vq, uint16_t *id,
 				    uint32_t *len);

@@ -1,0 +1,396 @@
+# Real-guest test harness: the kernel, the initramfs, one boot of QEMU.
+# Sourced by tests/e2e/run.sh (POSIX sh). Facts: ../../shared/TESTING.md.
+#
+# Needs: B (build dir), E2E_DIR (scratch dir), E2E_BACKEND (vscsi|qemu).
+# Everything it fails on goes through e2e_die with a sentence.
+
+E2E_SRC=tests/e2e
+E2E_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vscsi-trace}
+E2E_TIMEOUT=${E2E_TIMEOUT:-300}	# seconds for one boot, boot to power-off
+E2E_MEM=512M
+
+e2e_die() {
+	echo "e2e: FATAL: $*" >&2
+	exit 1
+}
+
+e2e_now() { date +%s.%N | cut -c1-14; }
+e2e_since() { awk -v a="$1" -v b="$(e2e_now)" 'BEGIN { printf "%.1f", b - a }'; }
+
+# ---------------------------------------------------------------- kernel
+# Sets E2E_KVER, E2E_KROOT (the unpacked package), E2E_VMLINUZ. Cached in
+# $E2E_CACHE/kernel/VERSION/ (complete when it holds .ok); the newest cached
+# version is used without asking the archive.
+e2e_kernel() {
+	kc=$E2E_CACHE/kernel
+	mkdir -p "$kc" || e2e_die "cannot create $kc"
+	E2E_KVER=$(ls "$kc" 2>/dev/null | while read -r v; do
+		[ -f "$kc/$v/.ok" ] && echo "$v"; done | sort -V | tail -n 1)
+	if [ -z "$E2E_KVER" ]; then
+		e2e_kernel_fetch "$kc"
+	fi
+	E2E_KROOT=$kc/$E2E_KVER
+	E2E_VMLINUZ=$E2E_KROOT/boot/vmlinuz-$E2E_KVER
+	[ -f "$E2E_VMLINUZ" ] || e2e_die "no $E2E_VMLINUZ in the kernel cache (remove $E2E_KROOT)"
+}
+
+e2e_apt_download() {
+	# apt-get download writes into the current directory; as root it warns
+	# that _apt cannot write there, which is harmless.
+	apt-get download "$1" >"$2/apt.log" 2>&1 && return 0
+	# empty or stale package lists: refresh once and retry
+	if [ -z "${e2e_apt_updated:-}" ]; then
+		e2e_apt_updated=1
+		echo "e2e: apt-get download $1 failed; running apt-get update" >&2
+		apt-get update -q >"$2/apt-update.log" 2>&1 ||
+			echo "e2e: apt-get update failed: $(tail -n 3 "$2/apt-update.log")" >&2
+		apt-get download "$1" >"$2/apt.log" 2>&1 && return 0
+	fi
+	cat "$2/apt.log" >&2
+	e2e_die "cannot download the Debian package $1 (is the Debian archive reachable?)"
+}
+
+e2e_kernel_fetch() {
+	command -v apt-get >/dev/null 2>&1 || e2e_die "apt-get not found: the kernel comes from the Debian archive"
+	command -v dpkg-deb >/dev/null 2>&1 || e2e_die "dpkg-deb not found"
+	command -v depmod >/dev/null 2>&1 || e2e_die "depmod not found (package kmod)"
+	dl=$(mktemp -d "$1/dl.XXXXXX") || e2e_die "mktemp in $1 failed"
+	t0=$(e2e_now)
+	(cd "$dl" && e2e_apt_download linux-image-amd64 "$dl") || exit 1
+	meta=$(ls "$dl"/linux-image-amd64_*.deb)
+	# Depends: linux-image-6.1.0-NN-amd64 (= ...)
+	pkg=$(dpkg-deb -f "$meta" Depends | tr ',|' '\n\n' |
+		sed -n 's/^ *\(linux-image-[0-9][^ ]*\).*/\1/p' | head -n 1)
+	[ -n "$pkg" ] || e2e_die "cannot find the versioned kernel in the Depends of $meta"
+	E2E_KVER=${pkg#linux-image-}
+	(cd "$dl" && e2e_apt_download "$pkg" "$dl") || exit 1
+	rm -rf "$1/$E2E_KVER"
+	dpkg -x "$dl/${pkg}"_*.deb "$1/$E2E_KVER" || e2e_die "dpkg -x of $pkg failed"
+	depmod -b "$1/$E2E_KVER" "$E2E_KVER" || e2e_die "depmod -b $1/$E2E_KVER failed"
+	touch "$1/$E2E_KVER/.ok"
+	rm -rf "$dl"
+	echo "e2e: kernel $E2E_KVER fetched into $1 in $(e2e_since "$t0") s" >&2
+}
+
+# ---------------------------------------------------------------- initramfs
+# The modules the guest loads, in load order: each wanted module's
+# dependencies (modules.dep) and soft dependencies (modules.softdep) as
+# modprobe resolves them, each path once.
+E2E_MODULES="virtio_pci virtio_scsi sd_mod sg cdrom sr_mod ext4"
+
+e2e_module_paths() {
+	for m in $E2E_MODULES; do
+		modprobe -d "$E2E_KROOT" -S "$E2E_KVER" --show-depends "$m" ||
+			e2e_die "modprobe cannot resolve module $m in $E2E_KROOT"
+	done | sed -n 's/^insmod \([^ ]*\).*/\1/p' | awk '!seen[$0]++'
+}
+
+# The dynamic programs copied in, with their libraries.
+E2E_SG_TOOLS="sg_inq sg_vpd sg_readcap sg_luns sg_modes sg_turs sg_sync sg_unmap sg_write_same sg_opcodes"
+
+e2e_path_of() {
+	p=$(command -v "$1" 2>/dev/null) || p=""
+	[ -z "$p" ] && for d in /usr/sbin /sbin; do
+		[ -x "$d/$1" ] && p=$d/$1 && break
+	done
+	[ -n "$p" ] || e2e_die "$1 not found on the host (packages: sg3-utils, e2fsprogs)"
+	readlink -f "$p"
+}
+
+# Copy a file to the same path under the staging root.
+e2e_stage_file() {
+	mkdir -p "$1$(dirname "$2")" && cp -L "$2" "$1$2" || e2e_die "cannot stage $2"
+}
+
+# Copy program $2 to $1/$3 with the libraries and the loader ldd names.
+e2e_stage_prog() {
+	mkdir -p "$1$(dirname "$3")"
+	cp -L "$2" "$1$3" || e2e_die "cannot stage $2"
+	ldd "$2" 2>/dev/null | sed -n 's/.*=> \(\/[^ ]*\).*/\1/p; s/^[[:space:]]*\(\/[^ ]*\) (.*/\1/p' |
+	while read -r lib; do
+		[ -e "$1$lib" ] || e2e_stage_file "$1" "$lib"
+	done
+}
+
+# Builds the guest workload program (static, also run on the host): sets
+# E2E_GUEST_BIN.
+e2e_guest_bin() {
+	E2E_GUEST_BIN=$E2E_DIR/vscsi-guest
+	if [ ! -x "$E2E_GUEST_BIN" ] || [ "$E2E_SRC/guest/vscsi-guest.c" -nt "$E2E_GUEST_BIN" ]; then
+		gcc -static -O2 -std=c11 -Wall -Wextra -o "$E2E_GUEST_BIN" \
+			"$E2E_SRC/guest/vscsi-guest.c" ||
+			e2e_die "cannot build the guest program (gcc -static needs libc6-dev)"
+	fi
+}
+
+# The inputs of the initramfs, hashed: any change builds a new one.
+e2e_initramfs_key() {
+	{
+		echo "$E2E_KVER $E2E_MODULES $E2E_SG_TOOLS"
+		cat "$E2E_SRC/guest/init" "$E2E_SRC/guest/scenarios.sh" "$E2E_SRC/lib.sh"
+		sha256sum "$E2E_GUEST_BIN" /bin/busybox
+		for t in $E2E_SG_TOOLS mke2fs; do sha256sum "$(e2e_path_of "$t")"; done
+	} | sha256sum | cut -c1-16
+}
+
+# Sets E2E_INITRD (an uncompressed newc cpio; the kernel unpacks it faster
+# under TCG than a gzip one).
+e2e_initramfs() {
+	e2e_guest_bin
+	[ -x /bin/busybox ] || e2e_die "/bin/busybox missing (package busybox-static)"
+	ldd /bin/busybox >/dev/null 2>&1 &&
+		e2e_die "/bin/busybox is dynamic: install busybox-static"
+	command -v cpio >/dev/null 2>&1 || e2e_die "cpio not found (package cpio)"
+	key=$(e2e_initramfs_key)
+	E2E_INITRD=$E2E_DIR/initramfs-$key.cpio
+	[ -f "$E2E_INITRD" ] && return 0
+	t0=$(e2e_now)
+	rm -f "$E2E_DIR"/initramfs-*.cpio
+	st=$E2E_DIR/stage
+	rm -rf "$st"
+	mkdir -p "$st/bin" "$st/sbin" "$st/usr/bin" "$st/usr/sbin" "$st/lib/modules" \
+		"$st/etc" "$st/e2e" "$st/proc" "$st/sys" "$st/dev" "$st/tmp" "$st/mnt" ||
+		e2e_die "cannot create $st"
+	cp /bin/busybox "$st/bin/busybox"
+	for a in $(/bin/busybox --list); do
+		[ "$a" = busybox ] || ln -s busybox "$st/bin/$a"
+	done
+	# the host's mke2fs makes a real ext4 (busybox's makes ext2 only)
+	e2e_stage_prog "$st" "$(e2e_path_of mke2fs)" /usr/sbin/mke2fs
+	[ -f /etc/mke2fs.conf ] && cp /etc/mke2fs.conf "$st/etc/"
+	for t in $E2E_SG_TOOLS; do
+		e2e_stage_prog "$st" "$(e2e_path_of "$t")" "/usr/bin/$t"
+	done
+	cp "$E2E_GUEST_BIN" "$st/usr/bin/vscsi-guest"
+	: >"$st/lib/modules/load.list"
+	for p in $(e2e_module_paths); do
+		n=$(basename "$p")
+		case $n in
+		*.ko) cp "$p" "$st/lib/modules/$n" ;;
+		*.ko.xz) n=${n%.xz}; xz -dc "$p" >"$st/lib/modules/$n" ;;
+		*.ko.zst) n=${n%.zst}; zstd -qdc "$p" >"$st/lib/modules/$n" ;;
+		*) e2e_die "unknown module file $p" ;;
+		esac || e2e_die "cannot copy module $p"
+		echo "$n" >>"$st/lib/modules/load.list"
+	done
+	cp "$E2E_SRC/guest/init" "$st/init"
+	chmod 755 "$st/init"
+	cp "$E2E_SRC/guest/scenarios.sh" "$st/e2e/scenarios.sh"
+	(cd "$st" && find . | LC_ALL=C sort | cpio -o -H newc --quiet -R 0:0) \
+		>"$E2E_INITRD.tmp" || e2e_die "cpio failed"
+	mv "$E2E_INITRD.tmp" "$E2E_INITRD"
+	rm -rf "$st"
+	echo "e2e: initramfs built in $(e2e_since "$t0") s ($(du -k "$E2E_INITRD" | cut -f1) KiB)" >&2
+}
+
+# ---------------------------------------------------------------- one boot
+# e2e_boot NAME SMP NQ SCENARIOS LUN...
+#   SCENARIOS: ';'-separated, each NAME,ARG,... (given to the guest as
+#   e2e.scn=...); LUN: T:L=PATH[,ro][,bs=N] (the back-end's syntax).
+# Leaves in $E2E_DIR/NAME/: console.log, backend.log, qemu.log, result
+# (the @@E2E lines, \r stripped). Returns 0 when QEMU ran to power-off and
+# the guest printed DONE; otherwise prints why and returns 1.
+# Requests from the guest (@@E2E REQ WORD ARGS) call e2e_req_WORD ARGS
+# while it runs.
+e2e_boot() {
+	bname=$1 smp=$2 nq=$3 scns=$4
+	shift 4
+	bdir=$E2E_DIR/$bname
+	con=$bdir/console.log
+	mkdir -p "$bdir"
+	rm -f "$con" "$bdir/backend.log" "$bdir/qemu.log" "$bdir/result"
+	E2E_BOOT_DIR=$bdir
+	E2E_BOOT_ERR=""
+	set -- "$@"
+	qargs=""
+	bpid=""
+	case $E2E_BACKEND in
+	vscsi)
+		sock=$bdir/vhost.sock
+		E2E_CTL=$bdir/ctl.sock
+		rm -f "$sock" "$E2E_CTL"
+		lunargs=""
+		for l in "$@"; do lunargs="$lunargs --lun $l"; done
+		# shellcheck disable=SC2086
+		"$E2E_REPLAY" --serve "$sock" --ctl "$E2E_CTL" $lunargs \
+			>"$bdir/backend.log" 2>&1 &
+		bpid=$!
+		i=0
+		while [ ! -S "$sock" ]; do
+			if ! kill -0 "$bpid" 2>/dev/null; then
+				wait "$bpid"
+				E2E_BOOT_ERR="vscsi-replay --serve exited ($?) before creating $sock"
+				e2e_boot_fail
+				return 1
+			fi
+			i=$((i + 1))
+			if [ $i -gt 100 ]; then
+				E2E_BOOT_ERR="vscsi-replay --serve did not create $sock in 10 s"
+				e2e_stop_backend
+				e2e_boot_fail
+				return 1
+			fi
+			sleep 0.1
+		done
+		qargs="-chardev socket,id=c0,path=$sock -device vhost-user-scsi-pci,id=s0,chardev=c0,num_queues=$nq"
+		;;
+	qemu)
+		qargs="-device virtio-scsi-pci,id=s0,num_queues=$nq"
+		n=0
+		for l in "$@"; do
+			tl=${l%%=*}
+			rest=${l#*=}
+			path=${rest%%,*}
+			opts=,${rest#"$path"}
+			ro="" bs=512
+			case $opts in *,ro*) ro=,readonly=on ;; esac
+			case $opts in *,bs=4096*) bs=4096 ;; esac
+			qargs="$qargs -drive file=$path,if=none,id=d$n,format=raw,cache=none,aio=threads,discard=unmap$ro"
+			qargs="$qargs -device scsi-hd,drive=d$n,bus=s0.0,channel=0,scsi-id=${tl%%:*},lun=${tl#*:},logical_block_size=$bs,physical_block_size=$bs,serial=e2e-$n"
+			n=$((n + 1))
+		done
+		# the monitor, for hotplug: a pair of FIFOs
+		E2E_MON=$bdir/mon
+		rm -f "$E2E_MON.in" "$E2E_MON.out"
+		mkfifo "$E2E_MON.in" "$E2E_MON.out"
+		qargs="$qargs -chardev pipe,id=m0,path=$E2E_MON -mon chardev=m0,mode=readline"
+		;;
+	*) e2e_die "E2E_BACKEND must be vscsi or qemu, not '$E2E_BACKEND'" ;;
+	esac
+	# shellcheck disable=SC2086
+	timeout -k 5 "$E2E_TIMEOUT" qemu-system-x86_64 -accel tcg -smp "$smp" \
+		-m $E2E_MEM -object memory-backend-memfd,id=mem,size=$E2E_MEM,share=on \
+		-machine pc,memory-backend=mem \
+		-kernel "$E2E_VMLINUZ" -initrd "$E2E_INITRD" \
+		-append "console=ttyS0 quiet panic=-1 e2e.backend=$E2E_BACKEND e2e.scn=$scns" \
+		-nographic -serial "file:$con" -monitor none -no-reboot -net none \
+		$qargs </dev/null >"$bdir/qemu.log" 2>&1 &
+	qpid=$!
+	if [ "$E2E_BACKEND" = qemu ]; then
+		# keep the monitor's output drained and its input open
+		cat "$E2E_MON.out" >"$bdir/monitor.log" &
+		E2E_MONCAT=$!
+		exec 7>"$E2E_MON.in"
+	fi
+	handled=0
+	while kill -0 "$qpid" 2>/dev/null; do
+		e2e_requests
+		sleep 0.2
+	done
+	wait "$qpid"
+	qrc=$?
+	e2e_requests
+	if [ "$E2E_BACKEND" = qemu ]; then
+		exec 7>&-
+		kill "$E2E_MONCAT" 2>/dev/null
+		wait "$E2E_MONCAT" 2>/dev/null
+	fi
+	[ -n "$bpid" ] && e2e_stop_backend
+	tr -d '\r' <"$con" 2>/dev/null | sed -n 's/^.*\(@@E2E .*\)$/\1/p' >"$bdir/result"
+	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
+		E2E_BOOT_ERR="QEMU timed out after $E2E_TIMEOUT s${E2E_BOOT_ERR:+; $E2E_BOOT_ERR}"
+	elif [ "$qrc" -ne 0 ]; then
+		E2E_BOOT_ERR="QEMU exited with status $qrc: $(tail -n 3 "$bdir/qemu.log" | tr '\n' ' ')${E2E_BOOT_ERR:+; $E2E_BOOT_ERR}"
+	elif ! grep -q '^@@E2E DONE' "$bdir/result"; then
+		E2E_BOOT_ERR="the guest did not finish (no @@E2E DONE)${E2E_BOOT_ERR:+; $E2E_BOOT_ERR}"
+	fi
+	if [ -n "$E2E_BOOT_ERR" ]; then
+		e2e_boot_fail
+		return 1
+	fi
+	return 0
+}
+
+# Stop the back-end: SIGTERM, then (after 10 s) SIGKILL. Records its exit
+# status in E2E_BACKEND_RC; a crash or a hang is a boot error.
+e2e_stop_backend() {
+	kill -TERM "$bpid" 2>/dev/null
+	i=0
+	while kill -0 "$bpid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	if kill -0 "$bpid" 2>/dev/null; then
+		kill -KILL "$bpid" 2>/dev/null
+		E2E_BOOT_ERR="${E2E_BOOT_ERR:+$E2E_BOOT_ERR; }vscsi-replay did not exit 10 s after SIGTERM"
+	fi
+	wait "$bpid"
+	E2E_BACKEND_RC=$?
+	if [ "$E2E_BACKEND_RC" -ne 0 ] && [ "$E2E_BACKEND_RC" -ne 143 ]; then
+		E2E_BOOT_ERR="${E2E_BOOT_ERR:+$E2E_BOOT_ERR; }vscsi-replay exited with status $E2E_BACKEND_RC after SIGTERM"
+	fi
+	bpid=""
+}
+
+e2e_boot_fail() {
+	echo "e2e: boot $bname failed: $E2E_BOOT_ERR"
+	e2e_tail
+}
+
+# The last 40 lines of the console (and of the back-end's log).
+e2e_tail() {
+	echo "---- last 40 lines of $E2E_BOOT_DIR/console.log"
+	tr -d '\r' <"$E2E_BOOT_DIR/console.log" 2>/dev/null | tail -n 40
+	if [ -s "$E2E_BOOT_DIR/backend.log" ]; then
+		echo "---- last 15 lines of $E2E_BOOT_DIR/backend.log"
+		tail -n 15 "$E2E_BOOT_DIR/backend.log"
+	fi
+	if [ -s "$E2E_BOOT_DIR/qemu.log" ]; then
+		echo "---- $E2E_BOOT_DIR/qemu.log"
+		tail -n 10 "$E2E_BOOT_DIR/qemu.log"
+	fi
+	echo "----"
+}
+
+# Serve the guest's new requests, in order.
+e2e_requests() {
+	tr -d '\r' <"$con" 2>/dev/null | sed -n 's/^.*@@E2E REQ \(.*\)$/\1/p' >"$bdir/req"
+	total=$(wc -l <"$bdir/req")
+	while [ "$handled" -lt "$total" ]; do
+		handled=$((handled + 1))
+		req=$(sed -n "${handled}p" "$bdir/req")
+		# shellcheck disable=SC2086
+		set -- $req
+		w=$1
+		shift
+		case $w in
+		*[!a-z0-9_]*) echo "e2e: bad request '$req'" >>"$bdir/host.log"; continue ;;
+		esac
+		echo "$(e2e_now) request: $req" >>"$bdir/host.log"
+		"e2e_req_$w" "$@" >>"$bdir/host.log" 2>&1 ||
+			echo "e2e: request '$req' failed" >>"$bdir/host.log"
+	done
+}
+
+# ---------------------------------------------------------------- LUN control
+# e2e_lun_add T:L PATH  /  e2e_lun_remove T:L, on the running boot.
+e2e_lun_add() {
+	case $E2E_BACKEND in
+	vscsi) "$E2E_REPLAY" --ctl "$E2E_CTL" add "$1=$2" ;;
+	qemu)
+		id=hp$(echo "$1" | tr : _)
+		echo "drive_add 0 if=none,id=$id,file=$2,format=raw,cache=none,aio=threads,discard=unmap" >&7
+		echo "device_add scsi-hd,drive=$id,id=dev$id,bus=s0.0,channel=0,scsi-id=${1%%:*},lun=${1#*:},serial=e2e-$id" >&7
+		;;
+	esac
+}
+
+e2e_lun_remove() {
+	case $E2E_BACKEND in
+	vscsi) "$E2E_REPLAY" --ctl "$E2E_CTL" remove "$1" ;;
+	qemu) echo "device_del devhp$(echo "$1" | tr : _)" >&7 ;;
+	esac
+}
+
+# ---------------------------------------------------------------- results
+# e2e_kv BOOT SCENARIO KEY [SELECT]: the value of KEY on the first KV line
+# of SCENARIO whose text contains SELECT.
+e2e_kv() {
+	sed -n "s/^@@E2E KV $2 //p" "$E2E_DIR/$1/result" | grep -e "${4:-}" |
+		head -n 1 | tr ' ' '\n' | sed -n "s/^$3=//p" | head -n 1
+}
+
+# The guest's verdict: "PASS ..." / "FAIL ..." / empty.
+e2e_verdict() {
+	sed -n "s/^@@E2E RESULT $2 //p" "$E2E_DIR/$1/result" | head -n 1
+}
