@@ -147,7 +147,14 @@ $(B)/fuzzobj/%.o: %.c
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_FLAGS) $(LIB_CFLAGS) -MMD -MP -c -o $@ $<
 
-$(B)/fuzz/fuzz_%: $(B)/fuzzobj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ) $(FUZZ_COMMON_OBJ)
+FUZZ_EMU_OBJ := $(filter $(B)/fuzzobj/tools/common/emu%,$(FUZZ_COMMON_OBJ))
+
+# The emulation's harness links the tool code it exercises.
+$(B)/fuzz/fuzz_emu: $(B)/fuzzobj/tests/fuzz/fuzz_emu.o $(FUZZ_LIB_OBJ) $(FUZZ_EMU_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
+
+$(B)/fuzz/fuzz_%: $(B)/fuzzobj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
 

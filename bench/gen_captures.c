@@ -60,6 +60,7 @@ typedef struct gcmd {
 	const uint8_t *in_data;		/* in_len bytes, or NULL: pattern */
 	const uint8_t *out_data;	/* out_len bytes, or NULL: pattern */
 	uint64_t lba;			/* for the data pattern */
+	unsigned tagidx;		/* blk-mq tag */
 } gcmd;
 
 typedef struct gen {
@@ -75,7 +76,7 @@ typedef struct gen {
 	unsigned nfree[NVQ];
 	unsigned qd[NVQ];
 	uint64_t tag_base[NVQ];
-	unsigned tag_next[NVQ];
+	uint8_t tag_used[NVQ][RING];	/* blk-mq tags in use */
 	gcmd cmd[MAXCMD];
 	uint64_t next_lba;		/* sequential reads */
 	uint64_t capacity[4];		/* blocks per LUN (0: absent) */
@@ -127,6 +128,10 @@ static int gen_open(gen *g, const char *path, uint32_t snaplen)
 	memset(&o, 0, sizeof(o));
 	o.snaplen = snaplen;
 	o.flags = VSCSI_CAP_W_OVERWRITE | VSCSI_CAP_W_CALLER_SEQ;
+	/* frames of 100 ms of capture time (the writer's bound is a second):
+	 * these captures are short, and a truncated copy should keep most
+	 * of its frames */
+	o.frame_ns = 100 * MS;
 	o.clock_ns = gen_clock;
 	o.clock_arg = g;
 	g->now = T0;
@@ -438,8 +443,13 @@ static gcmd *gen_cmd(gen *g, unsigned vq, uint8_t target, uint16_t lun,
 
 	c->vq = (uint16_t)vq;
 	vscsi_lun_encode(c->req.lun.raw, target, lun, 1);
-	c->req.tag = g->tag_base[vq] + (uint64_t)(g->tag_next[vq]++ % 64) *
-					       0x340;
+	/* the tag is the scsi_cmnd's address: blk-mq's lowest free tag in
+	 * the queue's preallocated requests */
+	for (c->tagidx = 0; c->tagidx < RING - 1 && g->tag_used[vq][c->tagidx];
+	     c->tagidx++)
+		;
+	g->tag_used[vq][c->tagidx] = 1;
+	c->req.tag = g->tag_base[vq] + (uint64_t)c->tagidx * 0x340;
 	c->req.task_attr = VSCSI_TASK_SIMPLE;
 	c->req.cdb_size = (uint16_t)cdb_len;
 	memcpy(c->req.cdb, cdb, cdb_len);
@@ -529,6 +539,8 @@ static void gen_complete(gen *g, gcmd *c)
 	gen_write(g, &rec, iov, n);
 	gen_free_head(g, c->vq, c->head);
 	g->qd[c->vq]--;
+	if (!c->ctrl)
+		g->tag_used[c->vq][c->tagidx] = 0;
 	c->used = 0;
 }
 
@@ -1179,7 +1191,11 @@ static int write_mixed(const char *path)
 	c = gen_cmd(&g, 3, 0, 1, cdb, 10, 0, 32 * BLOCK);
 	c->due = NEVER;
 	gen_submit(&g, c);
-	g.now += 1 * MS;
+	for (i = 0; i < 3; i++) {
+		g.now += 900 * US;
+		gen_read_sync(&g, 2, 0, 8192 + i * 8, 8,
+			      gen_between(&g, 60 * US, 140 * US));
+	}
 	return gen_close(&g);
 }
 
@@ -1303,6 +1319,7 @@ static int write_edge(const char *path)
 	d->lba = 64;
 	gen_free_head(&g, 2, c->head);	/* the guest reuses it */
 	g.qd[2]--;
+	g.tag_used[2][c->tagidx] = 0;
 	c->used = 0;
 	gen_submit(&g, d);
 	g.now += 70 * US;
@@ -1326,6 +1343,7 @@ static int write_edge(const char *path)
 		iov.iov_base = hdr;
 		iov.iov_len = sizeof(hdr);
 		gen_write(&g, &rec, &iov, 1);
+		g.tag_used[2][c->tagidx] = 0;
 		c->used = 0;
 	}
 	/* a LUN RESET */

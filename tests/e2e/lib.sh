@@ -5,12 +5,14 @@
 # Everything it fails on goes through e2e_die with a sentence.
 
 E2E_SRC=tests/e2e
-E2E_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/vscsi-trace}
+E2E_CACHE=${E2E_CACHE:-${XDG_CACHE_HOME:-${HOME:-/root}/.cache}/vscsi-trace}
 E2E_TIMEOUT=${E2E_TIMEOUT:-300}	# seconds for one boot, boot to power-off
 E2E_MEM=512M
 
 e2e_die() {
 	echo "e2e: FATAL: $*" >&2
+	echo "e2e: FATAL: $*"
+	echo "e2e: 0 passed, 1 failed"
 	exit 1
 }
 
@@ -32,6 +34,25 @@ e2e_kernel() {
 	E2E_KROOT=$kc/$E2E_KVER
 	E2E_VMLINUZ=$E2E_KROOT/boot/vmlinuz-$E2E_KVER
 	[ -f "$E2E_VMLINUZ" ] || e2e_die "no $E2E_VMLINUZ in the kernel cache (remove $E2E_KROOT)"
+	# Under TCG the bzImage spends ~5 s decompressing itself. A kernel built
+	# with CONFIG_PVH boots from its uncompressed ELF image directly
+	# (QEMU's PVH entry), so unpack that once and boot it instead.
+	E2E_KERNEL=$E2E_VMLINUZ
+	pvh=$E2E_KROOT/vmlinux-pvh
+	if [ ! -f "$pvh" ] && [ -z "${E2E_NO_PVH:-}" ] &&
+	    grep -q '^CONFIG_PVH=y' "$E2E_KROOT/boot/config-$E2E_KVER" 2>/dev/null &&
+	    command -v xz >/dev/null 2>&1; then
+		off=$(LC_ALL=C grep -abo "$(printf '\3757zXZ')" "$E2E_VMLINUZ" | head -n 1 | cut -d: -f1)
+		if [ -n "$off" ]; then
+			tail -c +$((off + 1)) "$E2E_VMLINUZ" | xz -dcq >"$pvh.$$" 2>/dev/null
+			if [ "$(head -c 4 "$pvh.$$" | od -An -c | tr -d ' ')" = '177ELF' ]; then
+				mv "$pvh.$$" "$pvh"
+			else
+				rm -f "$pvh.$$"
+			fi
+		fi
+	fi
+	[ -f "$pvh" ] && [ -z "${E2E_NO_PVH:-}" ] && E2E_KERNEL=$pvh
 }
 
 e2e_apt_download() {
@@ -64,10 +85,19 @@ e2e_kernel_fetch() {
 	[ -n "$pkg" ] || e2e_die "cannot find the versioned kernel in the Depends of $meta"
 	E2E_KVER=${pkg#linux-image-}
 	(cd "$dl" && e2e_apt_download "$pkg" "$dl") || exit 1
+	# another run may be unpacking the same version: one at a time
+	exec 8>"$1/.lock"
+	flock 8
+	if [ -f "$1/$E2E_KVER/.ok" ]; then
+		exec 8>&-
+		rm -rf "$dl"
+		return 0
+	fi
 	rm -rf "$1/$E2E_KVER"
 	dpkg -x "$dl/${pkg}"_*.deb "$1/$E2E_KVER" || e2e_die "dpkg -x of $pkg failed"
 	depmod -b "$1/$E2E_KVER" "$E2E_KVER" || e2e_die "depmod -b $1/$E2E_KVER failed"
 	touch "$1/$E2E_KVER/.ok"
+	exec 8>&-
 	rm -rf "$dl"
 	echo "e2e: kernel $E2E_KVER fetched into $1 in $(e2e_since "$t0") s" >&2
 }
@@ -93,7 +123,7 @@ e2e_path_of() {
 	[ -z "$p" ] && for d in /usr/sbin /sbin; do
 		[ -x "$d/$1" ] && p=$d/$1 && break
 	done
-	[ -n "$p" ] || e2e_die "$1 not found on the host (packages: sg3-utils, e2fsprogs)"
+	[ -n "$p" ] || return 1
 	readlink -f "$p"
 }
 
@@ -141,13 +171,17 @@ e2e_initramfs() {
 	ldd /bin/busybox >/dev/null 2>&1 &&
 		e2e_die "/bin/busybox is dynamic: install busybox-static"
 	command -v cpio >/dev/null 2>&1 || e2e_die "cpio not found (package cpio)"
+	for t in $E2E_SG_TOOLS mke2fs; do
+		e2e_path_of "$t" >/dev/null ||
+			e2e_die "$t not found on the host (packages sg3-utils, e2fsprogs)"
+	done
+	command -v modprobe >/dev/null 2>&1 || e2e_die "modprobe not found (package kmod)"
 	key=$(e2e_initramfs_key)
 	E2E_INITRD=$E2E_DIR/initramfs-$key.cpio
 	[ -f "$E2E_INITRD" ] && return 0
 	t0=$(e2e_now)
 	rm -f "$E2E_DIR"/initramfs-*.cpio
-	st=$E2E_DIR/stage
-	rm -rf "$st"
+	st=$(mktemp -d "$E2E_DIR/stage.XXXXXX") || e2e_die "mktemp failed"
 	mkdir -p "$st/bin" "$st/sbin" "$st/usr/bin" "$st/usr/sbin" "$st/lib/modules" \
 		"$st/etc" "$st/e2e" "$st/proc" "$st/sys" "$st/dev" "$st/tmp" "$st/mnt" ||
 		e2e_die "cannot create $st"
@@ -199,6 +233,7 @@ e2e_boot() {
 	con=$bdir/console.log
 	mkdir -p "$bdir"
 	rm -f "$con" "$bdir/backend.log" "$bdir/qemu.log" "$bdir/result"
+	: >"$bdir/result"
 	E2E_BOOT_DIR=$bdir
 	E2E_BOOT_ERR=""
 	set -- "$@"
@@ -261,7 +296,7 @@ e2e_boot() {
 	timeout -k 5 "$E2E_TIMEOUT" qemu-system-x86_64 -accel tcg -smp "$smp" \
 		-m $E2E_MEM -object memory-backend-memfd,id=mem,size=$E2E_MEM,share=on \
 		-machine pc,memory-backend=mem \
-		-kernel "$E2E_VMLINUZ" -initrd "$E2E_INITRD" \
+		-kernel "$E2E_KERNEL" -initrd "$E2E_INITRD" \
 		-append "console=ttyS0 quiet panic=-1 e2e.backend=$E2E_BACKEND e2e.scn=$scns" \
 		-nographic -serial "file:$con" -monitor none -no-reboot -net none \
 		$qargs </dev/null >"$bdir/qemu.log" 2>&1 &
@@ -275,6 +310,17 @@ e2e_boot() {
 	handled=0
 	while kill -0 "$qpid" 2>/dev/null; do
 		e2e_requests
+		if [ -n "$bpid" ] && ! kill -0 "$bpid" 2>/dev/null; then
+			# the guest would hang on its I/O until the timeout
+			wait "$bpid"
+			E2E_BACKEND_RC=$?
+			bpid=""
+			if [ "$E2E_BACKEND_RC" -ne 0 ] || ! grep -q "@@E2E DONE" "$con"; then
+				E2E_BOOT_ERR="vscsi-replay exited with status $E2E_BACKEND_RC while the guest ran"
+				sleep 1
+				kill "$qpid" 2>/dev/null
+			fi
+		fi
 		sleep 0.2
 	done
 	wait "$qpid"
@@ -286,7 +332,7 @@ e2e_boot() {
 		wait "$E2E_MONCAT" 2>/dev/null
 	fi
 	[ -n "$bpid" ] && e2e_stop_backend
-	tr -d '\r' <"$con" 2>/dev/null | sed -n 's/^.*\(@@E2E .*\)$/\1/p' >"$bdir/result"
+	[ -f "$con" ] && tr -d '\r' <"$con" | sed -n 's/^.*\(@@E2E .*\)$/\1/p' >"$bdir/result"
 	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
 		E2E_BOOT_ERR="QEMU timed out after $E2E_TIMEOUT s${E2E_BOOT_ERR:+; $E2E_BOOT_ERR}"
 	elif [ "$qrc" -ne 0 ]; then
@@ -329,8 +375,12 @@ e2e_boot_fail() {
 
 # The last 40 lines of the console (and of the back-end's log).
 e2e_tail() {
-	echo "---- last 40 lines of $E2E_BOOT_DIR/console.log"
-	tr -d '\r' <"$E2E_BOOT_DIR/console.log" 2>/dev/null | tail -n 40
+	if [ -s "$E2E_BOOT_DIR/console.log" ]; then
+		echo "---- last 40 lines of $E2E_BOOT_DIR/console.log"
+		tr -d '\r' <"$E2E_BOOT_DIR/console.log" | tail -n 40
+	else
+		echo "---- no console output"
+	fi
 	if [ -s "$E2E_BOOT_DIR/backend.log" ]; then
 		echo "---- last 15 lines of $E2E_BOOT_DIR/backend.log"
 		tail -n 15 "$E2E_BOOT_DIR/backend.log"
@@ -344,7 +394,7 @@ e2e_tail() {
 
 # Serve the guest's new requests, in order.
 e2e_requests() {
-	tr -d '\r' <"$con" 2>/dev/null | sed -n 's/^.*@@E2E REQ \(.*\)$/\1/p' >"$bdir/req"
+	tr -d '\r' 2>/dev/null <"$con" | sed -n 's/^.*@@E2E REQ \(.*\)$/\1/p' >"$bdir/req"
 	total=$(wc -l <"$bdir/req")
 	while [ "$handled" -lt "$total" ]; do
 		handled=$((handled + 1))
@@ -386,7 +436,7 @@ e2e_lun_remove() {
 # e2e_kv BOOT SCENARIO KEY [SELECT]: the value of KEY on the first KV line
 # of SCENARIO whose text contains SELECT.
 e2e_kv() {
-	sed -n "s/^@@E2E KV $2 //p" "$E2E_DIR/$1/result" | grep -e "${4:-}" |
+	sed -n "s/^@@E2E KV $2 //p" "$E2E_DIR/$1/result" | grep -e "${4:-$3=}" |
 		head -n 1 | tr ' ' '\n' | sed -n "s/^$3=//p" | head -n 1
 }
 

@@ -9,10 +9,11 @@
 #   E2E_ONLY=BOOT (main|smp1), E2E_CACHE (kernel cache, ~/.cache/vscsi-trace)
 # Prints one line per scenario and "e2e: N passed, N failed".
 set -u
+export PATH="$PATH:/usr/sbin:/sbin"
 B=${1:-build}
 E2E_BACKEND=${E2E_BACKEND:-vscsi}
 E2E_DIR=${E2E_DIR:-$B/e2e}
-E2E_REPLAY=$B/bin/vscsi-replay
+E2E_REPLAY=${E2E_REPLAY:-$B/bin/vscsi-replay}
 case $E2E_DIR in /*) ;; *) E2E_DIR=$(pwd)/$E2E_DIR ;; esac
 case $E2E_REPLAY in /*) ;; *) E2E_REPLAY=$(pwd)/$E2E_REPLAY ;; esac
 . tests/e2e/lib.sh
@@ -28,6 +29,9 @@ ko() { fail=$((fail + 1)); echo "e2e: FAIL $1: $2"; e2e_failed_boot=1; }
 command -v qemu-system-x86_64 >/dev/null 2>&1 ||
 	e2e_die "qemu-system-x86_64 not found (package qemu-system-x86): the real-guest tests cannot run"
 command -v timeout >/dev/null 2>&1 || e2e_die "timeout not found (coreutils)"
+for t in e2fsck debugfs; do
+	command -v $t >/dev/null 2>&1 || [ -x /sbin/$t ] || e2e_die "$t not found (package e2fsprogs)"
+done
 if [ "$E2E_BACKEND" = vscsi ] && [ ! -x "$E2E_REPLAY" ]; then
 	e2e_die "$E2E_REPLAY is not built (E2E_BACKEND=qemu tests the guest side against QEMU's own virtio-scsi)"
 fi
@@ -35,7 +39,7 @@ mkdir -p "$E2E_DIR" || e2e_die "cannot create $E2E_DIR"
 t0=$(e2e_now)
 e2e_kernel
 e2e_initramfs
-echo "e2e: kernel $E2E_KVER, back-end $E2E_BACKEND, set-up $(e2e_since "$t0") s"
+echo "e2e: kernel $E2E_KVER ($(basename "$E2E_KERNEL")), back-end $E2E_BACKEND, set-up $(e2e_since "$t0") s"
 
 M=1048576
 # make_image PATH MIB [SEED]: a sparse file of zeros, or filled from SEED
@@ -86,7 +90,7 @@ guest_pass() {
 	case $v in
 	PASS*) return 0 ;;
 	FAIL*) ko "$1/$2" "guest: ${v#FAIL }" ;;
-	*) ko "$1/$2" "no result from the guest${E2E_BOOT_ERR:+ ($E2E_BOOT_ERR)}" ;;
+	*) ko "$1/$2" "no result from the guest${E2E_BOOT_ERR:+ (boot $1 failed, see above)}" ;;
 	esac
 	return 1
 }
@@ -140,7 +144,7 @@ check_randio() {
 		[ -n "$h" ] && [ "$h" = "$g" ] || why="$why; worker $w: guest sum '$g', host '$h'"
 	done
 	if [ -z "$why" ]; then
-		ok "$bt/$lb" "$2 workers x $3 O_DIRECT writes, bs $bs, guest read-back = host image, in $(e2e_kv "$bt" "$lb" secs) s"
+		ok "$bt/$lb" "$2 workers x $3 O_DIRECT writes, bs $bs, guest read-back = host image, in $(e2e_kv "$bt" "$lb" secs) s guest time"
 	else
 		ko "$bt/$lb" "${why#; }"
 	fi
@@ -159,9 +163,9 @@ check_sg() {
 	[ "$got" = $((sz / bs - 1)) ] || why="$why; sg_readcap last LBA $got, want $((sz / bs - 1))"
 	got=$(e2e_kv "$bt" "$lb" nluns)
 	[ "$got" = "$nluns" ] || why="$why; sg_luns lists $got LUNs, want $nluns"
-	for p in 0x00 0x83 0xb0 0xb2; do
-		grep -q "^@@E2E OUT $lb vpd00: *$p " "$r" ||
-			why="$why; VPD page $p not in the supported list"
+	for p in "Device identification" "Block limits" "Logical block provisioning"; do
+		grep -qi "^@@E2E OUT $lb vpd00: *$p" "$r" ||
+			why="$why; VPD page '$p' not in the supported list"
 	done
 	grep -q "^@@E2E OUT $lb vpdb0: .*[Mm]aximum unmap LBA count" "$r" ||
 		why="$why; sg_vpd 0xb0 shows no maximum unmap LBA count"
@@ -320,14 +324,18 @@ boot_smp1() {
 	mkdir -p "$d"
 	make_image "$d/s512.img" 32
 	make_image "$d/s4k.img" 32
+	make_image "$d/e4k.img" 64 22
+	e4k_blocks=$(blocks_of "$d/e4k.img")
 	S512="17,2,100,32,8388608"
 	S4K="18,2,100,8,8388608"
 	run_boot smp1 1 1 \
-		"luns,luns,0:0,0:1;randio,randio-512,0:0,$S512;randio,randio-4096,0:1,$S4K" \
-		"0:0=$d/s512.img" "0:1=$d/s4k.img,bs=4096"
-	check_luns smp1 luns 1 "$d/s512.img:0:0:512:0" "$d/s4k.img:0:1:4096:0"
+		"luns,luns,0:0,0:1,0:2;randio,randio-512,0:0,$S512;randio,randio-4096,0:1,$S4K;ext4,ext4-4096,0:2,31" \
+		"0:0=$d/s512.img" "0:1=$d/s4k.img,bs=4096" "0:2=$d/e4k.img,bs=4096"
+	check_luns smp1 luns 1 "$d/s512.img:0:0:512:0" "$d/s4k.img:0:1:4096:0" \
+		"$d/e4k.img:0:2:4096:0"
 	check_randio smp1 randio-512 "$d/s512.img" 512 $(echo $S512 | tr , ' ')
 	check_randio smp1 randio-4096 "$d/s4k.img" 4096 $(echo $S4K | tr , ' ')
+	check_ext4 smp1 ext4-4096 "$d/e4k.img" "$e4k_blocks"
 	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
 }
 

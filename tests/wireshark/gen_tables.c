@@ -408,6 +408,114 @@ static void gen_asc(void)
 	printf("}\n");
 }
 
+/* vhost-user payload layouts: the kind vscsi_vu_msg_parse() picks for
+ * each (channel, request, reply, size), found by parsing messages of every
+ * size up to VSCSI_VU_MAX_PAYLOAD. Fixed-size kinds are listed by size; the
+ * kinds of variable size (mem_table: 8 + 32 n, n <= 8; config: 12 + n,
+ * n <= 256; raw: anything) by name, tried in order after the sizes. */
+static int vu_shape_fits(const char *k, unsigned size)
+{
+	if (!strcmp(k, "mem_table"))
+		return size >= 8 && (size - 8) % 32 == 0 && (size - 8) / 32 <= 8;
+	if (!strcmp(k, "config"))
+		return size >= 12 && size - 12 <= 256;
+	return size <= VSCSI_VU_MAX_PAYLOAD;
+}
+
+static int vu_is_shape(const char *k)
+{
+	return !strcmp(k, "mem_table") || !strcmp(k, "config") ||
+	       !strcmp(k, "raw");
+}
+
+static const char *vu_probe(int ch, unsigned req, int reply, unsigned size)
+{
+	static uint8_t b[VSCSI_VU_HDR_SIZE + VSCSI_VU_MAX_PAYLOAD];
+	vscsi_vu_msg m;
+	unsigned v;
+
+	memset(b, 0, VSCSI_VU_HDR_SIZE + size);
+	b[0] = (uint8_t)req;
+	b[4] = (uint8_t)(1 | (reply ? VSCSI_VU_FLAG_REPLY : 0));
+	b[8] = (uint8_t)size;
+	b[9] = (uint8_t)(size >> 8);
+	/* what a memory table or a config space says of its own size */
+	v = size >= 8 ? (size - 8) / 32 : 0;
+	b[12] = (uint8_t)v;
+	v = size >= 12 ? size - 12 : 0;
+	b[16] = (uint8_t)v;
+	b[17] = (uint8_t)(v >> 8);
+	if (vscsi_vu_msg_parse(b, VSCSI_VU_HDR_SIZE + size, ch, &m) != VSCSI_OK)
+		return NULL;
+	return vscsi_vu_payload_kind_name(m.payload_kind);
+}
+
+static void gen_vu_kinds(void)
+{
+	static const char *got[VSCSI_VU_MAX_PAYLOAD + 1];
+	int ch, reply;
+	unsigned req, size, i, j;
+
+	printf("T.vu_kinds = {\n");
+	for (ch = 0; ch <= 1; ch++) {
+		printf("[%d]={\n", ch);
+		for (req = 0; req < 256; req++) {
+			if (!vscsi_vu_request_name(req, ch))
+				continue;
+			printf("[%u]={", req);
+			for (reply = 0; reply <= 1; reply++) {
+				const char *shapes[3];
+				unsigned ns = 0;
+				int first = 1;
+
+				for (size = 0; size <= VSCSI_VU_MAX_PAYLOAD; size++)
+					got[size] = vu_probe(ch, req, reply, size);
+				printf("[%d]={f={", reply);
+				for (size = 0; size <= VSCSI_VU_MAX_PAYLOAD; size++) {
+					if (!got[size])
+						continue;
+					if (vu_is_shape(got[size])) {
+						for (j = 0; j < ns; j++)
+							if (!strcmp(shapes[j], got[size]))
+								break;
+						if (j == ns && ns < 3)
+							shapes[ns++] = got[size];
+						continue;
+					}
+					printf("%s[%u]=\"%s\"", first ? "" : ",", size,
+					       got[size]);
+					first = 0;
+				}
+				printf("},s={");
+				for (j = 0; j < ns; j++)
+					printf("%s\"%s\"", j ? "," : "", shapes[j]);
+				printf("}}%s", reply ? "" : ",");
+				/* the rule the dissector applies gives the same */
+				for (size = 0; size <= VSCSI_VU_MAX_PAYLOAD; size++) {
+					const char *k = NULL;
+
+					if (got[size] && !vu_is_shape(got[size]))
+						continue;
+					for (i = 0; i < ns && !k; i++)
+						if (vu_shape_fits(shapes[i], size))
+							k = shapes[i];
+					if ((k == NULL) != (got[size] == NULL) ||
+					    (k && strcmp(k, got[size]))) {
+						fprintf(stderr, "gen_tables: vhost-user "
+							"%d/%u/%d size %u: no simple "
+							"rule\n", ch, req, reply,
+							size);
+						exit(1);
+					}
+				}
+			}
+			printf("},\n");
+		}
+		printf("},\n");
+	}
+	printf("}\n");
+}
+
 int main(void)
 {
 	srand(1);
@@ -442,6 +550,7 @@ int main(void)
 	NAMES("xfer_unit", 0, 2, vscsi_xfer_unit_name(v));
 	gen_asc();
 	gen_cdb();
+	gen_vu_kinds();
 	printf("-- END GENERATED TABLES\n");
 	return 0;
 }

@@ -722,9 +722,15 @@ static int vfe_vring_start(vfe *v, struct vfe_q *q)
 	vscsi_vu_msg m;
 	int r;
 
+	/* packed: the base carries both wrap counters, which start at 1
+	 * (vhost-user.rst "vring descriptor indices for packed
+	 * virtqueues") */
+	uint32_t base = (v->features & F(VSCSI_F_RING_PACKED)) ?
+		(1u << 15) | (1u << 31) : 0;
+
 	r = vfe_set_state(v, VSCSI_VU_SET_VRING_NUM, q->idx, q->num);
 	if (!r)
-		r = vfe_set_state(v, VSCSI_VU_SET_VRING_BASE, q->idx, 0);
+		r = vfe_set_state(v, VSCSI_VU_SET_VRING_BASE, q->idx, base);
 	if (r)
 		return r;
 	vfe_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR);

@@ -763,6 +763,16 @@ static int vu_region_map(vu_dev *d, const char *req,
 	return 0;
 }
 
+/* Why vscsi_gmem_add refused a region. */
+static const char *vu_gmem_why(int rc)
+{
+	if (rc == VSCSI_ERR_INVALID)
+		return "it overlaps another region (or wraps around)";
+	if (rc == VSCSI_ERR_NOSPACE)
+		return "too many regions";
+	return vscsi_strerror(rc);
+}
+
 static int vu_ring_in_region(const struct vu_ring *r,
 			     const struct vu_region *rg)
 {
@@ -834,7 +844,7 @@ static int vu_h_set_mem_table(vu_dev *d, vu_msg *m)
 				   "size 0x%llx): %s", i,
 				   (unsigned long long)in->gpa,
 				   (unsigned long long)in->size,
-				   vscsi_strerror(rc));
+				   vu_gmem_why(rc));
 			i++;
 			goto fail_maps;
 		}
@@ -902,7 +912,7 @@ static int vu_h_add_mem_reg(vu_dev *d, vu_msg *m)
 	if (rc) {
 		vu_dev_log(d, "ADD_MEM_REG: region gpa 0x%llx size 0x%llx: %s",
 			   (unsigned long long)rg.gpa,
-			   (unsigned long long)rg.size, vscsi_strerror(rc));
+			   (unsigned long long)rg.size, vu_gmem_why(rc));
 		vu_region_unmap(&rg);
 		return 1;
 	}
@@ -968,7 +978,10 @@ static int vu_reply(vu_dev *d, vscsi_vu_msg *r, const int *fds, unsigned n)
 
 	r->hdr.flags = VSCSI_VU_VERSION | VSCSI_VU_FLAG_REPLY;
 	r->channel = VSCSI_VU_FRONTEND;
-	rc = vu_send(d->fd, r, fds, n);
+	if (r->payload_kind == VSCSI_VU_P_INFLIGHT)
+		rc = vu_send_inflight(d->fd, r, fds, n);
+	else
+		rc = vu_send(d->fd, r, fds, n);
 	if (rc) {
 		char nb[32];
 
@@ -990,6 +1003,31 @@ static int vu_reply_u64v(vu_dev *d, uint32_t req, uint64_t v)
 	r.payload_kind = VSCSI_VU_P_U64;
 	r.u.u64 = v;
 	return vu_reply(d, &r, NULL, 0);
+}
+
+/* The REPLY_ACK answer, built by hand: the library's builder knows the
+ * requests' payload kinds and refuses a u64 for unknown ones. */
+static int vu_ack(vu_dev *d, uint32_t req, uint64_t v)
+{
+	uint8_t b[VSCSI_VU_HDR_SIZE + 8];
+	int i, rc;
+
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 4; i++)
+		b[i] = (uint8_t)(req >> (8 * i));
+	b[4] = VSCSI_VU_VERSION | VSCSI_VU_FLAG_REPLY;
+	b[8] = 8;
+	vu_st64(b + VSCSI_VU_HDR_SIZE, v);
+	rc = vu_send_raw(d->fd, b, sizeof(b), NULL, 0);
+	if (rc) {
+		char nb[32];
+
+		vu_dev_log(d, "%s: cannot send the ack: %s",
+			   vu_req_name(req, nb, sizeof(nb)),
+			   rc == VSCSI_ERR_IO ? strerror(errno)
+					      : vscsi_strerror(rc));
+	}
+	return rc;
 }
 
 static struct vu_ring *vu_ring_arg(vu_dev *d, const char *req, uint64_t idx)
@@ -1508,6 +1546,11 @@ static void vu_log_recv_error(vu_dev *d, int rc, int saved_errno)
 		    !(h.flags & VSCSI_VU_FLAG_REPLY))
 			vu_dev_log(d, "%s: payload size %u, want %d", name,
 				   h.size, vu_reqs[h.request].size);
+		else if (h.request == VSCSI_VU_SET_MEM_TABLE &&
+			 !(h.flags & VSCSI_VU_FLAG_REPLY))
+			vu_dev_log(d, "%s: payload size %u, want 8 + 32 per "
+				   "region (at most %u)", name, h.size,
+				   VSCSI_VU_MAX_REGIONS);
 		else
 			vu_dev_log(d, "%s: payload size %u is wrong for the "
 				   "request%s", name, h.size,
@@ -1577,7 +1620,7 @@ int vu_dev_dispatch(vu_dev *d)
 		return VSCSI_ERR_PROTO;
 	if (!replied && (m->m.hdr.flags & VSCSI_VU_FLAG_NEED_REPLY) &&
 	    vu_has(d->pf, VSCSI_VU_PF_REPLY_ACK)) {
-		if (vu_reply_u64v(d, req, rc ? 1 : 0))
+		if (vu_ack(d, req, rc ? 1 : 0))
 			return VSCSI_ERR_IO;
 	}
 	return 1;

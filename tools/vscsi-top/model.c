@@ -26,6 +26,7 @@
  *   lost = notes + gaps - matched.
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -251,8 +252,13 @@ void model_record(model *m, const vscsi_cap_rec *rec, uint64_t now_ns)
 	m->ivl_records++;
 	if (!m->first_ts) {
 		m->first_ts = rec->ts_ns;
+		/* sets made before the first record begin with it */
 		if (!m->all.t0)
 			m->all.t0 = rec->ts_ns;
+		if (m->flt.tot && !m->flt.t0)
+			m->flt.t0 = rec->ts_ns;
+		if (m->lsel.tot && !m->lsel.t0)
+			m->lsel.t0 = rec->ts_ns;
 	}
 	if (rec->ts_ns > m->last_ts)
 		m->last_ts = rec->ts_ns;
@@ -272,6 +278,12 @@ void model_record(model *m, const vscsi_cap_rec *rec, uint64_t now_ns)
 	if (rec->seq_missing) {
 		top_note *n = note_push(m, NOTE_GAP, io);
 
+		/* about the connection, not the record that showed it */
+		memset(&n->io, 0, sizeof(n->io));
+		n->io.type = VSCSI_IO_OTHER;
+		n->io.conn = rec->conn;
+		n->io.vq = VSCSI_CAP_VQ_NONE;
+		n->io.ts_ns = rec->ts_ns;
 		n->count = rec->seq_missing;
 		loss_from_gap(m, rec->seq_missing);
 	}
@@ -305,6 +317,35 @@ void model_record(model *m, const vscsi_cap_rec *rec, uint64_t now_ns)
 		vscsi_hist_add(&m->lat_tot, io->latency_ns);
 		vscsi_hist_add(&m->lat_ivl, io->latency_ns);
 	}
+}
+
+int model_reset(model *m)
+{
+	capio *c = capio_new(0);
+
+	if (!c)
+		return -1;
+	capio_free(m->cio);
+	m->cio = c;
+	if (tset_new(&m->all, 0))
+		return -1;
+	if (m->filter)
+		tset_new(&m->flt, 0);
+	if (m->sel_lun)
+		tset_new(&m->lsel, 0);
+	vscsi_hist_init(&m->lat_tot);
+	vscsi_hist_init(&m->lat_ivl);
+	m->note_next = m->nnotes = 0;
+	m->clock = m->ivl_start = 0;
+	m->records = m->ivl_records = 0;
+	m->first_ts = m->last_ts = 0;
+	m->lost_notes = m->gaps = m->matched = 0;
+	m->note_pool = m->gap_pool = 0;
+	m->damaged = 0;
+	m->have_lag = 0;
+	m->lag_max = 0;
+	m->state[0] = '\0';
+	return 0;
 }
 
 void model_damaged(model *m, uint64_t ts_ns)
@@ -630,10 +671,9 @@ void model_snapshot(model *m, snap *s, uint64_t now, int totals,
 	}
 	s->records = m->records;
 	{
-		uint64_t rspan = totals ? (now > m->first_ts && m->first_ts ?
-						   now - m->first_ts : 0) :
-					  (now > m->ivl_start ?
-						   now - m->ivl_start : 0);
+		uint64_t from = totals || m->first_ts > m->ivl_start ?
+					m->first_ts : m->ivl_start;
+		uint64_t rspan = from && now > from ? now - from : 0;
 		uint64_t nrec = totals ? m->records : m->ivl_records;
 
 		s->rec_rate = rspan ? (double)nrec / secs(rspan) : 0;

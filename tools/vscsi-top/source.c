@@ -274,6 +274,8 @@ static void *src_thread(void *arg)
 		}
 	}
 	for (;;) {
+		if (atomic_load(&s->quit))
+			break;
 		rc = vscsi_cap_next(s->r, &rec);
 		if (rc == 1) {
 			uint64_t now = 0;
@@ -354,6 +356,43 @@ void src_close(source *s)
 	else if (s->fd >= 0)
 		close(s->fd);
 	free(s);
+}
+
+int src_rewindable(const source *s)
+{
+	return s->kind == SRC_FILE && s->clock == CLK_DATA;
+}
+
+int src_rewind(source *s, char *err, size_t errlen)
+{
+	vscsi_cap_reader *r;
+	int rc = 0;
+
+	atomic_store(&s->quit, 1);
+	if (s->started) {
+		pthread_join(s->th, NULL);
+		s->started = 0;
+	}
+	vscsi_cap_reader_close(s->r);
+	s->r = NULL;
+	r = vscsi_cap_reader_open(s->path, 0, &rc);
+	model_lock(s->m);
+	if (model_reset(s->m)) {
+		model_unlock(s->m);
+		vscsi_cap_reader_close(r);
+		snprintf(err, errlen, "out of memory");
+		return -1;
+	}
+	s->r = r;
+	s->ended = 0;
+	s->play_started = s->paused = 0;
+	model_unlock(s->m);
+	if (!r) {
+		src_open_err(err, errlen, s->path, rc);
+		return -1;
+	}
+	atomic_store(&s->quit, 0);
+	return src_start(s, err, errlen);
 }
 
 int src_run_data(source *s, double delay, int (*tick)(void *arg, uint64_t t),

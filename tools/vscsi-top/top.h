@@ -163,6 +163,9 @@ void model_unlock(model *m);
 /* One record from the reader; now_ns > 0 is the clock when it was
  * processed (for the lag; 0 with the data clock). */
 void model_record(model *m, const vscsi_cap_rec *rec, uint64_t now_ns);
+/* Forget every record (the filter and the selections stay): before the
+ * input is read again from the start. -1 when out of memory. */
+int model_reset(model *m);
 /* A damaged record (the reader went on). */
 void model_damaged(model *m, uint64_t ts_ns);
 /* The input's state line ("" while it runs). */
@@ -174,8 +177,8 @@ uint64_t model_first_ts(const model *m);
 /*
  * Replace the filter with text (empty: none). Returns VSCSI_OK, or
  * VSCSI_ERR_SYNTAX with "column N: ..." in err and N in *col (the filter in
- * force stays). May be called without the lock: it compiles outside and
- * swaps under it.
+ * force stays). This and the two selection calls take the lock themselves
+ * (call them without it). The filtered figures start again from here.
  */
 int model_set_filter(model *m, const char *text, char *err, size_t errlen,
 		     size_t *col);
@@ -203,6 +206,12 @@ source *src_open(const top_opts *o, model *m, char *err, size_t errlen);
 int src_start(source *s, char *err, size_t errlen);
 /* Stop the reader thread (it ends its wait on the input) and free. */
 void src_close(source *s);
+/* A file read as fast as possible: it can be read again from the start
+ * (src_rewind()) when the filter or a selection changes. */
+int src_rewindable(const source *s);
+/* Stop the reader, forget what the model counted, open the file again and
+ * start reading it from the start. 0, or -1 with a message in err. */
+int src_rewind(source *s, char *err, size_t errlen);
 /* The clock, ns since the epoch (lock held). */
 uint64_t src_now(source *s);
 /* The clock is the data's own (files read as fast as possible). */
@@ -234,20 +243,20 @@ int src_run_data(source *s, double delay, int (*tick)(void *arg, uint64_t t),
 
 #define VLINE_MAX 320
 
-typedef struct vline {
+typedef struct tline {
 	char text[VLINE_MAX];
 	unsigned attr;
 	int hl_x, hl_w;	/* the sort column in a column-name line */
-} vline;
+} tline;
 
 typedef struct vout {
-	vline *l;
+	tline *l;
 	size_t n, cap;
 } vout;
 
 void vout_clear(vout *o);
 void vout_free(vout *o);
-vline *vout_add(vout *o, unsigned attr, const char *fmt, ...)
+tline *vout_add(vout *o, unsigned attr, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 typedef struct view_state {

@@ -44,7 +44,11 @@ wait_lun() {
 check() {
 	what=$1
 	shift
-	if ! "$@" >/tmp/check.out 2>&1; then
+	c0=$(uptime_s)
+	"$@" >/tmp/check.out 2>&1
+	crc=$?
+	kv "$l" "step=$(echo "$what" | tr " " _) rc=$crc secs=$(awk -v a="$c0" -v b="$(uptime_s)" "BEGIN{print b-a}")"
+	if [ $crc -ne 0 ]; then
 		fails="$fails; $what failed: $(tail -n 2 /tmp/check.out | tr '\n' ' ')"
 		return 1
 	fi
@@ -77,7 +81,7 @@ scn_luns() {
 		kv "$l" "lun=$t dev=$b sg=$(sg_of "$t") $info nq=$nq" \
 			"vendor=$(tr -d ' ' <"$d/vendor") model=$(tr ' ' _ <"$d/model" | sed 's/_*$//')"
 	done
-	kv "$l" "cpus=$(nproc) scsi_devices=$(ls /sys/bus/scsi/devices | grep -c ':0:')"
+	kv "$l" "cpus=$(nproc) scsi_devices=$(ls -d /sys/bus/scsi/devices/[0-9]*:*:*:* | wc -l)"
 	finish "$l"
 }
 
@@ -123,7 +127,9 @@ scn_sg() {
 	sg_run vpdb0 sg_vpd -p 0xb0 "$g" || fails="$fails; sg_vpd 0xb0"
 	sg_run vpdb2 sg_vpd -p 0xb2 "$g" || fails="$fails; sg_vpd 0xb2"
 	sg_run readcap sg_readcap -l "$g" || fails="$fails; sg_readcap -l"
-	sg_run luns sg_luns "$g" || fails="$fails; sg_luns"
+	# REPORT LUNS is a target command: ask LUN 0, as initiators do
+	sg0=$(sg_of "${t%%:*}:0")
+	sg_run luns sg_luns "/dev/${sg0:-$s}" || fails="$fails; sg_luns"
 	sg_run modes sg_modes -a "$g" || fails="$fails; sg_modes"
 	sg_run sync sg_sync "$g" || fails="$fails; sg_sync"
 	if ! sg_run opcodes sg_opcodes "$g"; then
@@ -132,13 +138,12 @@ scn_sg() {
 			fails="$fails; sg_opcodes"
 	fi
 	# what the LUN is, in one line
-	kv "$l" "vendor=$(sed -n 's/^ *Vendor identification: *//p' /tmp/sg.inq | tr ' ' _)" \
-		"product=$(sed -n 's/^ *Product identification: *//p' /tmp/sg.inq | tr ' ' _)" \
+	kv "$l" "vendor=$(sed -n 's/^ *Vendor identification: *//p' /tmp/sg.inq | sed 's/ *$//' | tr ' ' _)" \
+		"product=$(sed -n 's/^ *Product identification: *//p' /tmp/sg.inq | sed 's/ *$//' | tr ' ' _)" \
 		"serial=$(sed -n 's/^ *Unit serial number: *//p' /tmp/sg.inq | tr ' ' _)"
-	kv "$l" "lastlba=$(sed -n 's/.*Last [Ll]ogical block address=\([0-9]*\).*/\1/p' /tmp/sg.readcap)" \
+	kv "$l" "lastlba=$(sed -n 's/.*Last LBA=\([0-9]*\).*/\1/p' /tmp/sg.readcap)" \
 		"blocklen=$(sed -n 's/.*Logical block length=\([0-9]*\).*/\1/p' /tmp/sg.readcap)"
 	kv "$l" "nluns=$(grep -c '^ *[0-9a-f]\{16\}' /tmp/sg.luns)" \
-		"vpdpages=$(grep -c '^ *0x[0-9a-f][0-9a-f] ' /tmp/sg.vpd00)" \
 		"opcodes=$(grep -c '^ *[0-9a-f][0-9a-f] ' /tmp/sg.opcodes)"
 	finish "$l"
 }
@@ -195,7 +200,7 @@ scn_discard() {
 		"zeroes_max=$(cat "/sys/block/$b/queue/write_zeroes_max_bytes")" \
 		"mode=$(cat /sys/bus/scsi/devices/*:0:"${t%%:*}":"${t#*:}"/scsi_disk/*/provisioning_mode)"
 	check blkdiscard blkdiscard -o $((4 * M)) -l $((4 * M)) "/dev/$b"
-	check sg_unmap sg_unmap --lba=$((8 * M / bs)) --num=$((M / bs)) "/dev/$s"
+	check sg_unmap sg_unmap --force --lba=$((8 * M / bs)) --num=$((M / bs)) "/dev/$s"
 	check "sg_write_same --unmap" sg_write_same --16 --unmap --lba=$((9 * M / bs)) --num=$((M / bs)) "/dev/$s"
 	check BLKZEROOUT vscsi-guest zeroout "/dev/$b" $((10 * M)) $M
 	check "sg_write_same --ff" sg_write_same --ff --lba=0 --num=$((65536 / bs)) "/dev/$s"
@@ -216,7 +221,7 @@ scn_ext4() {
 	fails=""
 	b=$(blk_of "$t")
 	[ -n "$b" ] || { result "$l" FAIL "LUN $t not found"; return; }
-	check mke2fs mke2fs -F -q -t ext4 -E nodiscard "/dev/$b" || { finish "$l"; return; }
+	check mke2fs /usr/sbin/mke2fs -F -q -t ext4 -E nodiscard "/dev/$b" || { finish "$l"; return; }
 	check mount mount -t ext4 "/dev/$b" /mnt || { finish "$l"; return; }
 	mkdir -p /mnt/dir/sub
 	vscsi-guest gen "$seed" 1048576 >/mnt/f1 || fails="$fails; write f1"

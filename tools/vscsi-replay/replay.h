@@ -1,0 +1,88 @@
+/*
+ * vscsi-replay: shared declarations of the tool's files.
+ *
+ *   main.c   options, usage
+ *   sdev.c   the vhost-user-scsi device of one connection (vu_dev + emu)
+ *   serve.c  --serve: the listening socket, one thread per connection,
+ *            the LUN registry, signals, the control socket
+ *   ctl.c    the control protocol: command parsing, the client
+ */
+#ifndef VSCSI_REPLAY_H
+#define VSCSI_REPLAY_H
+
+#include <stdint.h>
+
+#include "emu.h"
+#include "vu_dev.h"
+#include "vu_loop.h"
+
+#define REPLAY_PROG "vscsi-replay"
+
+/* ------------------------------------------------------------ sdev */
+
+/* Request queues offered by default (GET_QUEUE_NUM answers 2 + this). */
+#define SDEV_DEFAULT_QUEUES 16
+#define SDEV_MAX_QUEUES (VU_DEV_MAX_QUEUES - 2)
+
+/* Feature bits offered: VERSION_1, INOUT, HOTPLUG, CHANGE, indirect
+ * descriptors, event index, packed rings. */
+uint64_t sdev_features(void);
+
+typedef struct sdev sdev;
+
+typedef struct sdev_cfg {
+	unsigned id;		/* connection number (logs) */
+	unsigned queues;	/* request queues, 1..SDEV_MAX_QUEUES */
+	int verbose;
+	/* The connection ended; called from the loop (do not free s here,
+	 * stop the loop and free after). */
+	void (*closed)(sdev *s, void *arg);
+	void *arg;
+} sdev_cfg;
+
+/*
+ * A device on the connected socket fd (taken over), with its own SCSI
+ * emulation (no LUN yet: add them with emu_lun_add(sdev_emu(s), ...)).
+ * loop may be NULL (tests: feed with vu_dev_dispatch(sdev_vu(s)) and
+ * sdev_poll()). NULL on failure (logged; fd closed).
+ */
+sdev *sdev_new(int fd, vu_loop *loop, const sdev_cfg *cfg);
+void sdev_free(sdev *s);
+emu_dev *sdev_emu(sdev *s);
+vu_dev *sdev_vu(sdev *s);
+/* Run completions and signal the guest (what the loop does when the
+ * emulation's fd fires). */
+void sdev_poll(sdev *s);
+/* Stop taking requests, let those in flight complete and be answered. */
+void sdev_shutdown(sdev *s);
+
+/* Counters, for tests and logs. */
+typedef struct sdev_stats {
+	uint64_t cmds, tmfs, ans, events, events_missed, failures;
+} sdev_stats;
+void sdev_get_stats(const sdev *s, sdev_stats *out);
+
+/* ------------------------------------------------------------ serve */
+
+typedef struct serve_opts {
+	const char *socket;
+	const char *ctl;	/* NULL: no control socket */
+	const char **luns;
+	unsigned nluns;
+	unsigned queues;
+	int verbose;
+} serve_opts;
+
+/* Run the back-end until SIGINT/SIGTERM. Returns the exit status. */
+int serve_main(const serve_opts *o);
+
+/* ------------------------------------------------------------ ctl */
+
+/* Send one command to a control socket and print the reply on stdout.
+ * Returns the exit status: 0 for "ok", 1 for "error" or a failure. */
+int ctl_client(const char *path, int argc, char **argv);
+
+/* Split "T:L" into target and LUN; 0 or -1. */
+int ctl_parse_addr(const char *s, uint8_t *target, uint16_t *lun);
+
+#endif

@@ -1,0 +1,767 @@
+/*
+ * sdev: the vhost-user-scsi device of one connection (virtio 1.2 5.6 "SCSI
+ * Host Device") over the SCSI emulation.
+ *
+ *   vring 0  control queue: TMFs go to emu_tmf (answered when they finish),
+ *            AN query/subscribe are answered at once (no event class is
+ *            supported: event_actual 0)
+ *   vring 1  event queue: the guest's buffers are held until an event
+ *            (TRANSPORT_RESET RESCAN/REMOVED from hotplug, PARAM_CHANGE from
+ *            a resize); an event without a buffer sets EVENTS_MISSED on the
+ *            next one (a NO_EVENT carries it as soon as a buffer comes)
+ *   vring 2+ request queues: each chain is parsed (vscsi_vs_cmd_req_parse_iov),
+ *            its data iovecs go to emu_submit, the completion writes the
+ *            response header with the library's builder and pushes the used
+ *            entry with the exact length written.
+ *
+ * A chain the guest got wrong (the walker's errors, a header shorter than
+ * its layout, a response buffer too small for the response) breaks its
+ * ring only; both data directions without INOUT get the FAILURE response
+ * (5.6.6.1). Everything runs on the connection's thread: the vu_dev loop
+ * watches the emulation's fd, and completions are also reaped after each
+ * batch of kicks.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "replay.h"
+#include "vscsi/virtio_scsi.h"
+
+/* Enough for the chains a ring of num entries may hold: each descriptor
+ * may cross into a second region. */
+#define SDEV_IOV_EXTRA 16
+/* Writable pieces an event buffer's first 16 bytes may come in. */
+#define SDEV_EVT_SEGS 16
+/* Requests whose iovecs fit in the request itself. */
+#define SDEV_INLINE_IOV 24
+
+enum sreq_kind { SREQ_CMD, SREQ_TMF };
+
+struct sreq {
+	sdev *s;
+	unsigned q;
+	uint16_t head, ndesc;
+	uint8_t kind;
+	struct iovec *in;	/* every writable iovec (the response first) */
+	unsigned n_in;
+	struct iovec *iov;	/* room for the copies */
+	struct iovec inline_iov[SDEV_INLINE_IOV];
+};
+
+/* A held event buffer: where its first 16 bytes are (guest-physical, so it
+ * survives memory table changes). */
+struct sevt {
+	uint16_t head, ndesc;
+	unsigned nseg;
+	uint64_t gpa[SDEV_EVT_SEGS];
+	uint32_t len[SDEV_EVT_SEGS];
+};
+
+struct sdev {
+	sdev_cfg cfg;
+	vu_dev *vu;
+	vu_loop *loop;
+	emu_dev *emu;
+	int emu_fd_watched;
+	vscsi_vs_cfg vcfg;
+	uint32_t resp_size;
+	int stopping;
+	/* the scratch chain for pops */
+	vscsi_chain chain;
+	struct iovec *iov;
+	uint64_t *addr;
+	unsigned cap;
+	/* rings that got used entries since the last notification */
+	uint8_t *pushed;
+	unsigned nq;
+	/* the event queue */
+	struct sevt *held;	/* FIFO of held buffers */
+	unsigned held_first, held_n, held_cap;
+	int missed;
+	sdev_stats st;
+};
+
+uint64_t sdev_features(void)
+{
+	return 1ull << VSCSI_F_VERSION_1 | 1ull << VSCSI_F_INOUT |
+	       1ull << VSCSI_F_HOTPLUG | 1ull << VSCSI_F_CHANGE |
+	       1ull << VSCSI_F_RING_INDIRECT_DESC |
+	       1ull << VSCSI_F_RING_EVENT_IDX | 1ull << VSCSI_F_RING_PACKED;
+}
+
+emu_dev *sdev_emu(sdev *s)
+{
+	return s->emu;
+}
+
+vu_dev *sdev_vu(sdev *s)
+{
+	return s->vu;
+}
+
+void sdev_get_stats(const sdev *s, sdev_stats *out)
+{
+	*out = s->st;
+}
+
+static int sdev_has(const sdev *s, unsigned bit)
+{
+	return (s->vcfg.features >> bit) & 1;
+}
+
+/* ------------------------------------------------------------ completions */
+
+static void sdev_notify_all(sdev *s)
+{
+	unsigned q;
+
+	for (q = 0; q < s->nq; q++)
+		if (s->pushed[q]) {
+			s->pushed[q] = 0;
+			vu_dev_notify(s->vu, q);
+		}
+}
+
+static void sdev_push(sdev *s, unsigned q, uint16_t head, uint16_t ndesc,
+		      uint32_t len)
+{
+	if (vu_dev_push(s->vu, q, head, ndesc, len) == VSCSI_OK)
+		s->pushed[q] = 1;
+}
+
+void sdev_poll(sdev *s)
+{
+	do
+		emu_process(s->emu);
+	while (emu_pending(s->emu));
+	sdev_notify_all(s);
+}
+
+static void sdev_req_free(struct sreq *r)
+{
+	if (r->iov != r->inline_iov)
+		free(r->iov);
+	free(r);
+}
+
+static void sdev_cmd_done(void *arg, void *opaque, const emu_result *res)
+{
+	sdev *s = arg;
+	struct sreq *r = opaque;
+	vscsi_cmd_resp resp;
+	uint8_t buf[12 + VSCSI_SENSE_MAX];
+	int n;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.sense_len = res->sense_len;
+	resp.resid = res->resid;
+	resp.status_qualifier = res->status_qualifier;
+	resp.status = res->status;
+	resp.response = res->response;
+	memcpy(resp.sense, res->sense,
+	       res->sense_len < EMU_SENSE_MAX ? res->sense_len : EMU_SENSE_MAX);
+	n = vscsi_vs_cmd_resp_build(&s->vcfg, &resp, buf, sizeof(buf));
+	if (n > 0) {
+		uint64_t used = (uint64_t)n + res->data_in_len;
+
+		vscsi_iov_scatter(r->in, r->n_in, 0, buf, (size_t)n);
+		sdev_push(s, r->q, r->head, r->ndesc,
+			  used > UINT32_MAX ? UINT32_MAX : (uint32_t)used);
+	}
+	sdev_req_free(r);
+}
+
+static void sdev_tmf_done(void *arg, void *opaque, uint8_t response)
+{
+	sdev *s = arg;
+	struct sreq *r = opaque;
+	vscsi_ctrl_resp resp;
+	uint8_t buf[8];
+	int n;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.type = VSCSI_T_TMF;
+	resp.response = response;
+	n = vscsi_vs_ctrl_resp_build(&s->vcfg, &resp, buf, sizeof(buf));
+	if (n > 0) {
+		vscsi_iov_scatter(r->in, r->n_in, 0, buf, (size_t)n);
+		sdev_push(s, r->q, r->head, r->ndesc, (uint32_t)n);
+	}
+	sdev_req_free(r);
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Copy iovecs from byte offset off on; returns how many. */
+static unsigned sdev_iov_from(const struct iovec *src, unsigned n, uint64_t off,
+			      struct iovec *dst)
+{
+	unsigned i, k = 0;
+
+	for (i = 0; i < n; i++) {
+		size_t l = src[i].iov_len;
+
+		if (off >= l) {
+			off -= l;
+			continue;
+		}
+		dst[k].iov_base = (uint8_t *)src[i].iov_base + off;
+		dst[k].iov_len = l - (size_t)off;
+		off = 0;
+		k++;
+	}
+	return k;
+}
+
+/* A request context with room for n iovecs. */
+static struct sreq *sdev_req_new(sdev *s, unsigned q, const vscsi_chain *c,
+				 unsigned n)
+{
+	struct sreq *r = malloc(sizeof(*r));
+
+	if (!r)
+		return NULL;
+	r->s = s;
+	r->q = q;
+	r->head = c->head;
+	r->ndesc = c->ndesc;
+	r->iov = r->inline_iov;
+	if (n > SDEV_INLINE_IOV) {
+		r->iov = malloc(n * sizeof(struct iovec));
+		if (!r->iov) {
+			free(r);
+			return NULL;
+		}
+	}
+	return r;
+}
+
+/* Answer a command at once (no emulation): FAILURE, BUSY... */
+static void sdev_cmd_answer(sdev *s, unsigned q, const vscsi_chain *c,
+			    uint8_t response)
+{
+	vscsi_cmd_resp resp;
+	uint8_t buf[12 + VSCSI_SENSE_MAX];
+	int n;
+
+	memset(&resp, 0, sizeof(resp));
+	resp.response = response;
+	n = vscsi_vs_cmd_resp_build(&s->vcfg, &resp, buf, sizeof(buf));
+	if (n <= 0)
+		return;
+	vscsi_iov_scatter(c->iov + c->n_out, c->n_in, 0, buf, (size_t)n);
+	sdev_push(s, q, c->head, c->ndesc, (uint32_t)n);
+	s->st.failures++;
+}
+
+static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
+{
+	vscsi_cmd_req req;
+	emu_request er;
+	struct sreq *r;
+	unsigned n_dout, n_din;
+	char why[128];
+	int rc;
+
+	rc = vscsi_vs_cmd_req_parse_iov(&s->vcfg, c->iov, c->n_out, &req);
+	if (rc) {
+		snprintf(why, sizeof(why), "request header: %llu readable "
+			 "bytes, want %u (%s)",
+			 (unsigned long long)c->out_len, req.hdr_len,
+			 vscsi_errname(rc));
+		vu_dev_break(s->vu, q, why);
+		return;
+	}
+	rc = vscsi_vs_cmd_check_dir(&s->vcfg, &req, c->in_len);
+	if (rc == VSCSI_ERR_INOUT) {
+		sdev_cmd_answer(s, q, c, VSCSI_S_FAILURE);
+		return;
+	}
+	if (rc) {
+		snprintf(why, sizeof(why), "response buffer: %llu writable "
+			 "bytes, want %u",
+			 (unsigned long long)c->in_len, s->resp_size);
+		vu_dev_break(s->vu, q, why);
+		return;
+	}
+	/* in: all writable; then data-out and data-in slices */
+	r = sdev_req_new(s, q, c, c->n_out + 2 * c->n_in);
+	if (!r) {
+		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
+		return;
+	}
+	r->kind = SREQ_CMD;
+	r->in = r->iov;
+	r->n_in = c->n_in;
+	memcpy(r->in, c->iov + c->n_out, c->n_in * sizeof(struct iovec));
+	n_dout = sdev_iov_from(c->iov, c->n_out,
+			       (uint64_t)req.hdr_len + req.pi_bytesout,
+			       r->iov + c->n_in);
+	n_din = sdev_iov_from(c->iov + c->n_out, c->n_in,
+			      (uint64_t)s->resp_size + req.pi_bytesin,
+			      r->iov + c->n_in + n_dout);
+	memset(&er, 0, sizeof(er));
+	er.lun = req.lun;
+	er.tag = req.tag;
+	er.task_attr = req.task_attr;
+	er.cdb = req.cdb;
+	er.cdb_len = req.cdb_size;
+	er.dout = r->iov + c->n_in;
+	er.dout_cnt = n_dout;
+	er.din = r->iov + c->n_in + n_dout;
+	er.din_cnt = n_din;
+	rc = emu_submit(s->emu, &er, r);
+	if (rc) {
+		sdev_req_free(r);
+		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
+		return;
+	}
+	s->st.cmds++;
+}
+
+static void sdev_ctrl(sdev *s, unsigned q, const vscsi_chain *c)
+{
+	vscsi_ctrl_req req;
+	vscsi_ctrl_resp resp;
+	const struct iovec *in = c->iov + c->n_out;
+	uint8_t buf[8];
+	struct sreq *r;
+	char why[128];
+	int rc, n;
+
+	rc = vscsi_vs_ctrl_req_parse_iov(&s->vcfg, c->iov, c->n_out, &req);
+	if (rc == VSCSI_ERR_INVALID) {
+		/* no layout and no answer defined: complete it unwritten */
+		if (s->cfg.verbose)
+			vu_dev_log(s->vu, "control queue: unknown request "
+				   "type %u", req.type);
+		sdev_push(s, q, c->head, c->ndesc, 0);
+		return;
+	}
+	if (rc) {
+		snprintf(why, sizeof(why), "control request: %llu readable "
+			 "bytes (%s)", (unsigned long long)c->out_len,
+			 vscsi_errname(rc));
+		vu_dev_break(s->vu, q, why);
+		return;
+	}
+	if (c->in_len < vscsi_vs_ctrl_resp_size(req.type)) {
+		snprintf(why, sizeof(why), "control response: %llu writable "
+			 "bytes, want %u", (unsigned long long)c->in_len,
+			 vscsi_vs_ctrl_resp_size(req.type));
+		vu_dev_break(s->vu, q, why);
+		return;
+	}
+	if (req.type == VSCSI_T_TMF) {
+		r = sdev_req_new(s, q, c, c->n_in);
+		if (!r) {
+			memset(&resp, 0, sizeof(resp));
+			resp.type = VSCSI_T_TMF;
+			resp.response = VSCSI_S_FAILURE;
+			goto answer;
+		}
+		r->kind = SREQ_TMF;
+		r->in = r->iov;
+		r->n_in = c->n_in;
+		memcpy(r->in, in, c->n_in * sizeof(struct iovec));
+		if (emu_tmf(s->emu, &req.lun, req.subtype, req.tag, r)) {
+			sdev_req_free(r);
+			memset(&resp, 0, sizeof(resp));
+			resp.type = VSCSI_T_TMF;
+			resp.response = VSCSI_S_FAILURE;
+			goto answer;
+		}
+		s->st.tmfs++;
+		return;
+	}
+	/* AN query / subscribe: no asynchronous event class is reported */
+	memset(&resp, 0, sizeof(resp));
+	resp.type = req.type;
+	resp.event_actual = 0;
+	resp.response = VSCSI_S_OK;
+	s->st.ans++;
+answer:
+	n = vscsi_vs_ctrl_resp_build(&s->vcfg, &resp, buf, sizeof(buf));
+	if (n > 0) {
+		vscsi_iov_scatter(in, c->n_in, 0, buf, (size_t)n);
+		sdev_push(s, q, c->head, c->ndesc, (uint32_t)n);
+	}
+}
+
+/* ------------------------------------------------------------ events */
+
+static struct sevt *sdev_held_at(sdev *s, unsigned i)
+{
+	return &s->held[(s->held_first + i) % s->held_cap];
+}
+
+/* Write one event into the oldest held buffer. 1 written, 0 no buffer. */
+static int sdev_event_write(sdev *s, const vscsi_event *ev)
+{
+	const vscsi_gmem *mem = vu_dev_mem(s->vu);
+	uint8_t buf[VSCSI_EVENT_SIZE];
+	struct sevt *e;
+	size_t off = 0;
+	unsigned i;
+
+	if (!s->held_n || !vu_dev_queue_live(s->vu, VSCSI_VQ_EVENT) ||
+	    vu_dev_queue_broken(s->vu, VSCSI_VQ_EVENT))
+		return 0;
+	e = sdev_held_at(s, 0);
+	if (vscsi_vs_event_build(&s->vcfg, ev, buf, sizeof(buf)) !=
+	    VSCSI_EVENT_SIZE)
+		return 0;
+	for (i = 0; i < e->nseg && off < sizeof(buf); i++) {
+		size_t l = e->len[i];
+		uint8_t *p;
+
+		if (l > sizeof(buf) - off)
+			l = sizeof(buf) - off;
+		p = vscsi_gmem_ptr(mem, e->gpa[i], l);
+		if (!p) {
+			vu_dev_break(s->vu, VSCSI_VQ_EVENT,
+				     "event buffer no longer in guest memory");
+			return 0;
+		}
+		memcpy(p, buf + off, l);
+		off += l;
+	}
+	s->held_first = (s->held_first + 1) % s->held_cap;
+	s->held_n--;
+	sdev_push(s, VSCSI_VQ_EVENT, e->head, e->ndesc, VSCSI_EVENT_SIZE);
+	s->st.events++;
+	return 1;
+}
+
+static void sdev_event_send(sdev *s, vscsi_event ev)
+{
+	if (s->missed)
+		ev.event |= VSCSI_EVT_EVENTS_MISSED;
+	if (sdev_event_write(s, &ev)) {
+		s->missed = 0;
+	} else {
+		s->missed = 1;
+		s->st.events_missed++;
+		if (s->cfg.verbose)
+			vu_dev_log(s->vu, "event %s lost: no event buffer",
+				   vscsi_event_name(ev.event) ?
+					   vscsi_event_name(ev.event) : "?");
+	}
+}
+
+/* The emulation's event (a LUN added, removed or resized). */
+static void sdev_emu_event(void *arg, const vscsi_event *ev)
+{
+	sdev *s = arg;
+
+	if (ev->event == VSCSI_EVT_TRANSPORT_RESET &&
+	    !sdev_has(s, VSCSI_F_HOTPLUG))
+		return;
+	if (ev->event == VSCSI_EVT_PARAM_CHANGE && !sdev_has(s, VSCSI_F_CHANGE))
+		return;
+	if (!s->vcfg.features)
+		return;	/* not negotiated yet: the guest scans anyway */
+	sdev_event_send(s, *ev);
+	sdev_notify_all(s);
+}
+
+static void sdev_event_kick(sdev *s, unsigned q)
+{
+	for (;;) {
+		vscsi_chain *c = &s->chain;
+		struct sevt *e;
+		uint64_t left = VSCSI_EVENT_SIZE;
+		unsigned i;
+		int rc = vu_dev_pop(s->vu, q, c);
+
+		if (rc <= 0)
+			break;
+		if (c->in_len < VSCSI_EVENT_SIZE) {
+			vu_dev_break(s->vu, q, "event buffer shorter than 16 "
+				     "bytes");
+			break;
+		}
+		if (s->held_n == s->held_cap) {
+			vu_dev_break(s->vu, q, "more event buffers than the "
+				     "ring holds");
+			break;
+		}
+		e = &s->held[(s->held_first + s->held_n) % s->held_cap];
+		e->head = c->head;
+		e->ndesc = c->ndesc;
+		e->nseg = 0;
+		for (i = c->n_out; i < c->n_out + c->n_in && left; i++) {
+			uint64_t l = c->iov[i].iov_len;
+
+			if (e->nseg == SDEV_EVT_SEGS)
+				break;
+			if (l > left)
+				l = left;
+			e->gpa[e->nseg] = c->addr[i];
+			e->len[e->nseg++] = (uint32_t)l;
+			left -= l;
+		}
+		if (left) {
+			vu_dev_break(s->vu, q, "event buffer in too many "
+				     "pieces");
+			break;
+		}
+		s->held_n++;
+	}
+	if (s->missed && s->held_n) {
+		vscsi_event ev;
+
+		memset(&ev, 0, sizeof(ev));
+		ev.event = VSCSI_EVT_NO_EVENT;
+		sdev_event_send(s, ev);
+	}
+}
+
+/* ------------------------------------------------------------ vu_dev ops */
+
+static int sdev_scratch(sdev *s, unsigned num)
+{
+	unsigned cap = 2 * num + SDEV_IOV_EXTRA;
+	struct iovec *iov;
+	uint64_t *addr;
+
+	if (cap <= s->cap)
+		return 0;
+	iov = realloc(s->iov, cap * sizeof(*iov));
+	if (iov)
+		s->iov = iov;
+	addr = realloc(s->addr, cap * sizeof(*addr));
+	if (addr)
+		s->addr = addr;
+	if (!iov || !addr)
+		return -1;
+	s->cap = cap;
+	vscsi_chain_init(&s->chain, s->iov, s->cap);
+	vscsi_chain_set_addr(&s->chain, s->addr);
+	return 0;
+}
+
+static void sdev_queue_start(vu_dev *d, unsigned q)
+{
+	sdev *s = vu_dev_arg(d);
+	uint16_t num = vscsi_vq_num(vu_dev_vq(d, q));
+
+	if (sdev_scratch(s, num)) {
+		vu_dev_break(d, q, "out of memory for its iovecs");
+		return;
+	}
+	if (q == VSCSI_VQ_EVENT && num > s->held_cap) {
+		struct sevt *h = calloc(num, sizeof(*h));
+		unsigned i;
+
+		if (!h) {
+			vu_dev_break(d, q, "out of memory for event buffers");
+			return;
+		}
+		for (i = 0; i < s->held_n; i++)
+			h[i] = *sdev_held_at(s, i);
+		free(s->held);
+		s->held = h;
+		s->held_first = 0;
+		s->held_cap = num;
+	}
+}
+
+static void sdev_drain(vu_dev *d)
+{
+	sdev *s = vu_dev_arg(d);
+
+	emu_drain(s->emu);
+	sdev_notify_all(s);
+}
+
+static void sdev_queue_stop(vu_dev *d, unsigned q)
+{
+	sdev *s = vu_dev_arg(d);
+
+	if (q == VSCSI_VQ_EVENT) {
+		/* give the held buffers back: they were popped last */
+		uint16_t heads[256];
+		unsigned n = s->held_n, slots = 0, i;
+		uint16_t *hp = n <= 256 ? heads : malloc(n * sizeof(*hp));
+
+		for (i = 0; i < n; i++)
+			slots += sdev_held_at(s, i)->ndesc;
+		if (hp) {
+			for (i = 0; i < n; i++)
+				hp[i] = sdev_held_at(s, i)->head;
+			vu_dev_rewind(d, q, hp, n, slots);
+			if (hp != heads)
+				free(hp);
+		}
+		s->held_n = 0;
+		s->held_first = 0;
+		return;
+	}
+	/* the emulation runs every queue's commands: finish them all */
+	sdev_drain(d);
+}
+
+static void sdev_queue_kick(vu_dev *d, unsigned q)
+{
+	sdev *s = vu_dev_arg(d);
+	unsigned budget = 0;
+
+	if (s->stopping)
+		return;
+	if (q == VSCSI_VQ_EVENT) {
+		sdev_event_kick(s, q);
+		sdev_notify_all(s);
+		return;
+	}
+	for (;;) {
+		int rc = vu_dev_pop(d, q, &s->chain);
+
+		if (rc <= 0)
+			break;
+		if (q == VSCSI_VQ_CONTROL)
+			sdev_ctrl(s, q, &s->chain);
+		else
+			sdev_cmd(s, q, &s->chain);
+		/* let completions out now and then on a busy ring */
+		if (++budget % 64 == 0)
+			sdev_poll(s);
+	}
+	sdev_poll(s);
+}
+
+static void sdev_features_set(vu_dev *d, uint64_t features)
+{
+	sdev *s = vu_dev_arg(d);
+
+	s->vcfg.features = features;
+	if (s->cfg.verbose) {
+		char names[256];
+
+		vscsi_vu_features_describe(features, 0, names, sizeof(names));
+		vu_dev_log(d, "features %s", names);
+	}
+}
+
+static void sdev_reset(vu_dev *d)
+{
+	sdev *s = vu_dev_arg(d);
+
+	s->held_n = 0;
+	s->held_first = 0;
+	s->missed = 0;
+	s->vcfg.features = 0;
+}
+
+static void sdev_closed(vu_dev *d)
+{
+	sdev *s = vu_dev_arg(d);
+
+	if (s->cfg.closed)
+		s->cfg.closed(s, s->cfg.arg);
+}
+
+static void sdev_emu_cb(void *arg, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	sdev_poll(arg);
+}
+
+/* ------------------------------------------------------------ life cycle */
+
+sdev *sdev_new(int fd, vu_loop *loop, const sdev_cfg *cfg)
+{
+	static const vu_dev_ops vops = {
+		.queue_start = sdev_queue_start,
+		.queue_stop = sdev_queue_stop,
+		.queue_kick = sdev_queue_kick,
+		.drain = sdev_drain,
+		.features = sdev_features_set,
+		.reset = sdev_reset,
+		.closed = sdev_closed,
+	};
+	emu_ops eops;
+	vu_dev_cfg vc;
+	sdev *s;
+	int rc;
+
+	s = calloc(1, sizeof(*s));
+	if (!s || !cfg || cfg->queues < 1 || cfg->queues > SDEV_MAX_QUEUES)
+		goto fail;
+	s->cfg = *cfg;
+	s->loop = loop;
+	s->nq = 2 + cfg->queues;
+	s->pushed = calloc(s->nq, 1);
+	if (!s->pushed)
+		goto fail;
+	vscsi_vs_cfg_default(&s->vcfg);
+	s->vcfg.features = 0;
+	s->vcfg.cdb_size = VSCSI_CDB_DEFAULT;
+	s->vcfg.sense_size = VSCSI_SENSE_DEFAULT;
+	s->resp_size = vscsi_vs_cmd_resp_size(&s->vcfg);
+	memset(&eops, 0, sizeof(eops));
+	eops.cmd_done = sdev_cmd_done;
+	eops.tmf_done = sdev_tmf_done;
+	eops.event = sdev_emu_event;
+	eops.arg = s;
+	rc = emu_create(&eops, &s->emu);
+	if (rc) {
+		fprintf(stderr, "%s: connection %u: cannot create the SCSI "
+			"emulation: %s\n", REPLAY_PROG, cfg->id,
+			vscsi_strerror(rc));
+		goto fail;
+	}
+	emu_set_kick(s->emu, 0);
+	if (sdev_scratch(s, 256))
+		goto fail;
+	memset(&vc, 0, sizeof(vc));
+	vc.prog = REPLAY_PROG;
+	vc.id = cfg->id;
+	vc.features = sdev_features();
+	vc.nqueues = s->nq;
+	vc.verbose = cfg->verbose;
+	vc.arg = s;
+	s->vu = vu_dev_new(fd, loop, &vc, &vops);
+	if (!s->vu)
+		goto fail;
+	if (loop) {
+		if (vu_loop_add(loop, emu_fd(s->emu), EPOLLIN, sdev_emu_cb, s))
+			goto fail;
+		s->emu_fd_watched = 1;
+	}
+	return s;
+fail:
+	if (!s || !s->vu)
+		close(fd);
+	sdev_free(s);
+	return NULL;
+}
+
+void sdev_shutdown(sdev *s)
+{
+	s->stopping = 1;
+	emu_drain(s->emu);
+	sdev_notify_all(s);
+}
+
+void sdev_free(sdev *s)
+{
+	if (!s)
+		return;
+	/* the device's rings stop (held event buffers go back) and what is
+	 * in flight completes while guest memory is still mapped */
+	vu_dev_free(s->vu);
+	if (s->emu_fd_watched)
+		vu_loop_del(s->loop, emu_fd(s->emu));
+	emu_destroy(s->emu);
+	free(s->held);
+	free(s->iov);
+	free(s->addr);
+	free(s->pushed);
+	free(s);
+}
