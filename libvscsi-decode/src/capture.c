@@ -59,8 +59,7 @@ unsigned vscsi_cap_queue_size(const vscsi_cap_session *s, unsigned i)
 	return 0;
 }
 
-/* Minimum record header length of a known type, 0 for an unknown one. */
-static size_t capp_min_hdr(unsigned type)
+size_t vscsi__cap_hdr_len(unsigned type)
 {
 	switch (type) {
 	case VSCSI_REC_REQUEST:
@@ -250,7 +249,7 @@ int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out)
 
 	if (out->version > VSCSI_CAP_VERSION)
 		return VSCSI_ERR_VERSION;
-	min = capp_min_hdr(out->type);
+	min = vscsi__cap_hdr_len(out->type);
 	if (min == 0)
 		return VSCSI_ERR_UNSUPPORTED;
 	if (hdr_len < min)

@@ -60,4 +60,9 @@
 #define CAPL_PCAP_REC_HDR 16
 #define CAPL_PCAP_FILE_HDR 24
 
+/* Header length (body included) of a known record type; 0 for an unknown
+ * one. Shared by the parser (the minimum a reader accepts) and the writer
+ * (what it writes). */
+size_t vscsi__cap_hdr_len(unsigned type);
+
 #endif

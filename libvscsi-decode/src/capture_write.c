@@ -332,25 +332,6 @@ static int capw_seq(vscsi_cap_writer *w, uint32_t conn, uint64_t *seq)
 	return VSCSI_OK;
 }
 
-static size_t capw_hdr_len(unsigned type)
-{
-	switch (type) {
-	case VSCSI_REC_REQUEST:
-	case VSCSI_REC_COMPLETION:
-		return VSCSI_CAP_REQ_HDR_LEN;
-	case VSCSI_REC_VHOST_USER:
-		return VSCSI_CAP_VU_HDR_LEN;
-	case VSCSI_REC_SESSION:
-		return VSCSI_CAP_SESSION_HDR_LEN;
-	case VSCSI_REC_LOSS:
-		return VSCSI_CAP_LOSS_HDR_LEN;
-	case VSCSI_REC_NOTIFY:
-		return VSCSI_CAP_NOTIFY_HDR_LEN;
-	default:
-		return 0;
-	}
-}
-
 /* Total length of iov, or ARG for a NULL base with a length. */
 static int capw_iov_total(const struct iovec *iov, unsigned n, uint64_t *total)
 {
@@ -438,7 +419,7 @@ int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
 
 	if (!w || !rec)
 		return VSCSI_ERR_ARG;
-	hl = capw_hdr_len(rec->type);
+	hl = vscsi__cap_hdr_len(rec->type);
 	if (hl == 0)
 		return VSCSI_ERR_ARG;
 	rc = capw_iov_total(iov, n, &total);

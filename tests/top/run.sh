@@ -97,11 +97,11 @@ sed 's/t\.pcap\.zst/t.pcap/' "$tmp/zst" | cmp -s - "$tmp/plain" && ok ||
 # ------------------------------------------------------------ live
 # The COUNT column of the opcodes view, totals, from the last report.
 counts() {
-	awk '/^3 Opcodes/ { n = 0; out = "" } /^[A-Z].*\) +[0-9]+ / ||
-	     /^(TEST UNIT READY|UNMAP|INQUIRY) / {
-		for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+$/) { out = out $0 "\n"; break }
-	     } END { printf "%s", out }' "$1" |
-	sed 's/^\(.*[A-Z)]\) *\([0-9]*\) .*/\1 \2/' | sort
+	awk '/^OPCODE / { n = 1; out = ""; next }
+	     n && /^$/ { n = 0 }
+	     n { name = substr($0, 1, 24); sub(/ +$/, "", name)
+		 split(substr($0, 25), f, " "); out = out name " " f[1] "\n" }
+	     END { printf "%s", out }' "$1" | sort
 }
 lastreport() {	# the lines of the last report (from the last header line)
 	awk '/^vscsi-top  / { buf = "" } { buf = buf $0 "\n" } END { printf "%s", buf }' "$1"

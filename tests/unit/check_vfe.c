@@ -8,6 +8,7 @@
  * data-out copied to data-in).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
 #include <string.h>
@@ -713,6 +714,17 @@ static void close_all(vfe *v, struct tpeer *p)
 	peer_free(p);
 }
 
+static unsigned count_fds(void)
+{
+	unsigned n = 0;
+	int fd;
+
+	for (fd = 0; fd < 1024; fd++)
+		if (fcntl(fd, F_GETFD) >= 0)
+			n++;
+	return n;
+}
+
 /* ------------------------------------------------------------ CDBs */
 
 static void cdb_rw10(uint8_t *cdb, int write, uint32_t lba, uint16_t blocks)
@@ -849,6 +861,26 @@ START_TEST(test_open_negotiation)
 	}
 	ck_assert_uint_eq(p->q[VFE_VQ_EVENT].chains, 8);
 	close_all(v, p);
+}
+END_TEST
+
+START_TEST(test_no_fd_leak)
+{
+	unsigned fds0 = count_fds();
+	struct tpeer *p;
+	vfe_opts o;
+	vfe *v;
+
+	vfe_opts_init(&o);
+	o.flags = VFE_INFLIGHT | (_i ? VFE_PACKED | VFE_ADD_MEM_REG : 0);
+	o.nregions = 3;
+	o.num_queues = 3;
+	v = open_with(&p, &o, NULL);
+	/* 3 memfds, 5 x 3 eventfds, epoll, socket, inflight fd at least */
+	ck_assert_uint_ge(count_fds(), fds0 + 3 + 15 + 3);
+	rw_roundtrip(v, p, 2, 0, 4, &(vfe_cmd){0}, 2);
+	close_all(v, p);
+	ck_assert_uint_eq(count_fds(), fds0);
 }
 END_TEST
 
@@ -1675,6 +1707,7 @@ START_TEST(test_refusals)
 	vfe_opts o;
 	vfe *v = (vfe *)1;
 	int fd;
+	unsigned fds0 = count_fds();
 	struct tpeer *p = peer_new(&fd);
 
 	fixes[_i](p);
@@ -1688,6 +1721,8 @@ START_TEST(test_refusals)
 	ck_assert_ptr_null(v);
 	ck_assert_msg(strstr(err, words[_i]) != NULL, "error text: %s", err);
 	peer_free(p);
+	/* every memfd, eventfd and received fd was closed on the way out */
+	ck_assert_uint_eq(count_fds(), fds0);
 }
 END_TEST
 
@@ -1828,6 +1863,7 @@ static Suite *vfe_suite(void)
 
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, test_open_negotiation);
+	tcase_add_loop_test(tc, test_no_fd_leak, 0, 2);
 	tcase_add_test(tc, test_no_ack);
 	tcase_add_test(tc, test_inquiry_and_sense);
 	tcase_add_loop_test(tc, test_shapes, 0, 4);

@@ -299,7 +299,9 @@ static void verify_done(emu_cmd *c, long res)
 	emu_cmd_good(c);
 }
 
-static void exec_verify(emu_cmd *c)
+/* Read the command's blocks into a bounce buffer, then go on with cont
+ * (VERIFY and COMPARE AND WRITE compare what the medium holds). */
+static void read_blocks_then(emu_cmd *c, emu_cont_fn cont)
 {
 	emu_lun *l = c->lun;
 
@@ -310,8 +312,13 @@ static void exec_verify(emu_cmd *c)
 	if (!emu_io_bounce(c, IO_READ, c->lba << l->bs_shift,
 			   c->nblk << l->bs_shift))
 		return;
-	c->cont = verify_done;
+	c->cont = cont;
 	emu_io_start(c);
+}
+
+static void exec_verify(emu_cmd *c)
+{
+	read_blocks_then(c, verify_done);
 }
 
 /* WRITE AND VERIFY (SBC-4 5.47/5.48): BYTCHK 00b or 01b. */
@@ -783,17 +790,7 @@ static void caw_read_done(emu_cmd *c, long res)
 
 static void exec_caw(emu_cmd *c)
 {
-	emu_lun *l = c->lun;
-
-	if (!c->nblk) {
-		emu_cmd_good(c);
-		return;
-	}
-	if (!emu_io_bounce(c, IO_READ, c->lba << l->bs_shift,
-			   c->nblk << l->bs_shift))
-		return;
-	c->cont = caw_read_done;
-	emu_io_start(c);
+	read_blocks_then(c, caw_read_done);
 }
 
 /* ------------------------------------------------------------ PRE-FETCH */

@@ -528,17 +528,21 @@ static int vfe_data_layout(vfe *v)
 
 	if (half > v->slot_data)
 		half = v->slot_data;
-	b = 0;
 	if (v->flags & VFE_CROSS) {
-		for (b = 1; b < v->nreg && b - 1 < v->nq * v->num; b++) {
+		unsigned k = 0;
+
+		for (b = 1; b < v->nreg && k < v->nq * v->num; b++) {
 			struct vfe_region *g0 = &v->reg[b - 1], *g1 = &v->reg[b];
 			struct vfe_slot *s;
 
-			if (g0->hi < half || g1->size < v->slot_data - half ||
-			    g0->hi - half < g0->lo)
-				break;
-			qi = (b - 1) % v->nq;
-			si = (b - 1) / v->nq;
+			/* the buffer's second half must start region b, so
+			 * nothing may be there yet */
+			if (g1->lo != 0 || g0->hi < half || g0->hi - half < g0->lo ||
+			    g1->hi < v->slot_data - half)
+				continue;
+			qi = k % v->nq;
+			si = k / v->nq;
+			k++;
 			s = &v->q[VFE_VQ_REQ(qi)].slots[si];
 			g0->hi -= half;
 			g1->lo = v->slot_data - half;

@@ -35,7 +35,8 @@
  * error; later submissions fail with it.
  *
  * Threads: a vfe is used by one thread at a time. Callbacks run on the
- * thread in vfe_poll()/vfe_exec() and may submit.
+ * thread in vfe_poll()/vfe_exec(); they may submit, but must not poll,
+ * exec, stop or close.
  *
  * Errors are the negative codes of vscsi/common.h; allocation failure is
  * VSCSI_ERR_NOMEM; a failed system call is VSCSI_ERR_IO with errno set; a
@@ -135,12 +136,17 @@ void vfe_close(vfe *v);
 
 /*
  * Stop every ring with GET_VRING_BASE; bases (may be NULL) receives
- * 2 + num_queues values in virtqueue order. Afterwards submissions fail
- * with VSCSI_ERR_RING_BROKEN. VSCSI_OK or a transport error.
+ * 2 + num_queues values in virtqueue order (split: the next available index
+ * the back-end would have processed; packed: the vhost-user packed
+ * encoding). Commands still in flight stay so (a later vfe_poll may still
+ * reap what the back-end pushed before it stopped). Afterwards submissions
+ * fail with VSCSI_ERR_RING_BROKEN. VSCSI_OK or a transport error (the
+ * connection is then considered dead).
  */
 int vfe_stop(vfe *v, uint32_t *bases);
 
-/* A sentence about the last error of stop/poll/submit (never NULL). */
+/* A sentence about the last failure seen by stop, poll, exec or the
+ * reaping of a ring the device broke ("no error" when none; never NULL). */
 const char *vfe_last_error(const vfe *v);
 
 /* ------------------------------------------------------------ commands */
