@@ -101,7 +101,8 @@ $(LIB_PC): libvscsi-decode/libvscsi-decode.pc.in Makefile
 COMMON_SRC := $(sort $(wildcard tools/common/*.c))
 COMMON_OBJ := $(COMMON_SRC:%.c=$(B)/obj/%.o)
 COMMON_A := $(B)/lib/libvscsi-common.a
-TOOLS := $(sort $(filter-out common,$(notdir $(patsubst %/,%,$(wildcard tools/*/)))))
+# A tool is a folder of tools/ with C sources (tools/wireshark holds Lua).
+TOOLS := $(sort $(filter-out common,$(notdir $(patsubst %/,%,$(dir $(wildcard tools/*/*.c))))))
 TOOL_BINS := $(TOOLS:%=$(B)/bin/%)
 
 $(B)/obj/tools/%.o: tools/%.c

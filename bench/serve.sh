@@ -56,7 +56,7 @@ for nq in 1 2; do
 		echo "$line"
 		if [ "$qd" -eq 32 ]; then
 			verdict="$verdict $(echo "$line" | awk -v nq="$nq" '{
-				a = $(NF - 4); b = $NF; r = (a > b) ? a : b
+				a = $(NF - 5); b = $NF; r = (a > b) ? a : b
 				printf "%d queue(s) %.2f %s;", nq, r, (r >= 0.85) ? "met" : "NOT MET" }')"
 		fi
 	done

@@ -22,6 +22,7 @@ layer unit $MAKE --no-print-directory check-unit
 layer asan $MAKE --no-print-directory check-asan
 layer golden $MAKE --no-print-directory check-golden
 layer man $MAKE --no-print-directory check-man
+layer dump sh tests/dump/run.sh "$B"
 layer tshark sh tests/capture/tshark.sh "$B"
 layer pkgconfig $MAKE --no-print-directory check-pkgconfig
 layer fuzz-corpus $MAKE --no-print-directory check-fuzz-corpus

@@ -6,6 +6,7 @@
 #include <inttypes.h>
 #include <string.h>
 
+#include "sense_int.h"
 #include "strbuf.h"
 #include "vscsi/cdb.h"
 #include "vscsi/format.h"
@@ -204,10 +205,15 @@ size_t vscsi_fmt_cmd_resp(char *buf, size_t len, const vscsi_fmt_where *w,
 	else
 		vscsi__sb_puts(&sb, "< ");
 	put_response(&sb, resp->response, 0);
-	vscsi__sb_putc(&sb, ' ');
-	put_status(&sb, resp->status);
-	if (resp->status == SCSI_STATUS_CHECK_CONDITION || resp->sense_copied)
-		put_sense(&sb, resp);
+	/* status and sense mean something only when the response is OK
+	 * (virtio 1.2 5.6.6.1) */
+	if (resp->response == VSCSI_S_OK) {
+		vscsi__sb_putc(&sb, ' ');
+		put_status(&sb, resp->status);
+		if (resp->status == SCSI_STATUS_CHECK_CONDITION ||
+		    resp->sense_copied)
+			put_sense(&sb, resp);
+	}
 	if (in)
 		vscsi__sb_printf(&sb, " in=%" PRIu32, in);
 	if (resp->resid)
@@ -284,8 +290,7 @@ static void put_param_change(vscsi_sb *sb, uint32_t reason)
 	uint8_t asc = (uint8_t)reason, ascq = (uint8_t)(reason >> 8);
 
 	vscsi__sb_printf(sb, " %02x/%02x ", asc, ascq);
-	vscsi__sb_advance(sb, vscsi_asc_describe(asc, ascq, vscsi__sb_tail(sb),
-					  vscsi__sb_tail_len(sb)));
+	vscsi__sb_asc_lower(sb, asc, ascq);
 }
 
 size_t vscsi_fmt_event(char *buf, size_t len, const vscsi_fmt_where *w,

@@ -8,6 +8,7 @@
 
 #include "vscsi/reader.h"
 #include "vscsi/sense.h"
+#include "sense_int.h"
 #include "strbuf.h"
 
 #define ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -450,7 +451,7 @@ static unsigned sense_pct(uint16_t progress)
 
 /* The ASC text lower-cased (T10's list is upper case; the printer's line
  * keeps upper case for the key name only). */
-static void sense_put_asc_lower(vscsi_sb *sb, uint8_t asc, uint8_t ascq)
+void vscsi__sb_asc_lower(vscsi_sb *sb, uint8_t asc, uint8_t ascq)
 {
 	char tmp[160];
 	size_t i;
@@ -496,7 +497,7 @@ size_t vscsi_sense_describe(const vscsi_sense_info *si, char *buf, size_t len)
 		vscsi__sb_printf(&sb, "%s %02X/%02X ",
 				 vscsi_sense_key_str(si->key), si->asc,
 				 si->ascq);
-		sense_put_asc_lower(&sb, si->asc, si->ascq);
+		vscsi__sb_asc_lower(&sb, si->asc, si->ascq);
 	}
 	if (si->filemark)
 		vscsi__sb_puts(&sb, " filemark");

@@ -53,6 +53,9 @@ e2e_kernel() {
 		fi
 	fi
 	[ -f "$pvh" ] && [ -z "${E2E_NO_PVH:-}" ] && E2E_KERNEL=$pvh
+	if [ "$E2E_KERNEL" = "$E2E_VMLINUZ" ] && [ -z "${E2E_NO_PVH:-}" ]; then
+		echo "e2e: note: booting the compressed kernel, ~5 s slower a boot under TCG (no xz to unpack a PVH vmlinux: install xz-utils)" >&2
+	fi
 }
 
 e2e_apt_download() {
@@ -76,7 +79,7 @@ e2e_kernel_fetch() {
 	command -v dpkg-deb >/dev/null 2>&1 || e2e_die "dpkg-deb not found"
 	command -v depmod >/dev/null 2>&1 || e2e_die "depmod not found (package kmod)"
 	dl=$(mktemp -d "$1/dl.XXXXXX") || e2e_die "mktemp in $1 failed"
-	t0=$(e2e_now)
+	tk=$(e2e_now)
 	(cd "$dl" && e2e_apt_download linux-image-amd64 "$dl") || exit 1
 	meta=$(ls "$dl"/linux-image-amd64_*.deb)
 	# Depends: linux-image-6.1.0-NN-amd64 (= ...)
@@ -93,13 +96,13 @@ e2e_kernel_fetch() {
 		rm -rf "$dl"
 		return 0
 	fi
-	rm -rf "$1/$E2E_KVER"
+	rm -rf "${1:?}/${E2E_KVER:?}"
 	dpkg -x "$dl/${pkg}"_*.deb "$1/$E2E_KVER" || e2e_die "dpkg -x of $pkg failed"
 	depmod -b "$1/$E2E_KVER" "$E2E_KVER" || e2e_die "depmod -b $1/$E2E_KVER failed"
 	touch "$1/$E2E_KVER/.ok"
 	exec 8>&-
 	rm -rf "$dl"
-	echo "e2e: kernel $E2E_KVER fetched into $1 in $(e2e_since "$t0") s" >&2
+	echo "e2e: kernel $E2E_KVER fetched into $1 in $(e2e_since "$tk") s" >&2
 }
 
 # ---------------------------------------------------------------- initramfs
@@ -146,7 +149,7 @@ e2e_stage_prog() {
 # E2E_GUEST_BIN.
 e2e_guest_bin() {
 	E2E_GUEST_BIN=$E2E_DIR/vscsi-guest
-	if [ ! -x "$E2E_GUEST_BIN" ] || [ "$E2E_SRC/guest/vscsi-guest.c" -nt "$E2E_GUEST_BIN" ]; then
+	if [ ! -x "$E2E_GUEST_BIN" ] || [ -n "$(find "$E2E_SRC/guest/vscsi-guest.c" -newer "$E2E_GUEST_BIN")" ]; then
 		gcc -static -O2 -std=c11 -Wall -Wextra -o "$E2E_GUEST_BIN" \
 			"$E2E_SRC/guest/vscsi-guest.c" ||
 			e2e_die "cannot build the guest program (gcc -static needs libc6-dev)"
@@ -179,7 +182,7 @@ e2e_initramfs() {
 	key=$(e2e_initramfs_key)
 	E2E_INITRD=$E2E_DIR/initramfs-$key.cpio
 	[ -f "$E2E_INITRD" ] && return 0
-	t0=$(e2e_now)
+	ti=$(e2e_now)
 	rm -f "$E2E_DIR"/initramfs-*.cpio
 	st=$(mktemp -d "$E2E_DIR/stage.XXXXXX") || e2e_die "mktemp failed"
 	mkdir -p "$st/bin" "$st/sbin" "$st/usr/bin" "$st/usr/sbin" "$st/lib/modules" \
@@ -214,7 +217,7 @@ e2e_initramfs() {
 		>"$E2E_INITRD.tmp" || e2e_die "cpio failed"
 	mv "$E2E_INITRD.tmp" "$E2E_INITRD"
 	rm -rf "$st"
-	echo "e2e: initramfs built in $(e2e_since "$t0") s ($(du -k "$E2E_INITRD" | cut -f1) KiB)" >&2
+	echo "e2e: initramfs built in $(e2e_since "$ti") s ($(du -k "$E2E_INITRD" | cut -f1) KiB)" >&2
 }
 
 # ---------------------------------------------------------------- one boot
@@ -246,28 +249,11 @@ e2e_boot() {
 		rm -f "$sock" "$E2E_CTL"
 		lunargs=""
 		for l in "$@"; do lunargs="$lunargs --lun $l"; done
-		# shellcheck disable=SC2086
-		"$E2E_REPLAY" --serve "$sock" --ctl "$E2E_CTL" $lunargs \
-			>"$bdir/backend.log" 2>&1 &
-		bpid=$!
-		i=0
-		while [ ! -S "$sock" ]; do
-			if ! kill -0 "$bpid" 2>/dev/null; then
-				wait "$bpid"
-				E2E_BOOT_ERR="vscsi-replay --serve exited ($?) before creating $sock"
-				e2e_boot_fail
-				return 1
-			fi
-			i=$((i + 1))
-			if [ $i -gt 100 ]; then
-				E2E_BOOT_ERR="vscsi-replay --serve did not create $sock in 10 s"
-				e2e_stop_backend
-				e2e_boot_fail
-				return 1
-			fi
-			sleep 0.1
-		done
-		qargs="-chardev socket,id=c0,path=$sock -device vhost-user-scsi-pci,id=s0,chardev=c0,num_queues=$nq"
+		if ! e2e_start_backend; then
+			e2e_boot_fail
+			return 1
+		fi
+		qargs="-chardev socket,id=c0,path=$sock${E2E_RECONNECT:+,reconnect=1} -device vhost-user-scsi-pci,id=s0,chardev=c0,num_queues=$nq"
 		;;
 	qemu)
 		qargs="-device virtio-scsi-pci,id=s0,num_queues=$nq"
@@ -278,10 +264,12 @@ e2e_boot() {
 			path=${rest%%,*}
 			opts=,${rest#"$path"}
 			ro="" bs=512
-			case $opts in *,ro*) ro=,readonly=on ;; esac
+			case $opts in *,ro*|*,cdrom*) ro=,readonly=on ;; esac
 			case $opts in *,bs=4096*) bs=4096 ;; esac
 			qargs="$qargs -drive file=$path,if=none,id=d$n,format=raw,cache=none,aio=threads,discard=unmap$ro"
-			qargs="$qargs -device scsi-hd,drive=d$n,bus=s0.0,channel=0,scsi-id=${tl%%:*},lun=${tl#*:},logical_block_size=$bs,physical_block_size=$bs,serial=e2e-$n"
+			dev="scsi-hd,drive=d$n,logical_block_size=$bs,physical_block_size=$bs"
+			case $opts in *,cdrom*) dev="scsi-cd,drive=d$n" ;; esac
+			qargs="$qargs -device $dev,bus=s0.0,channel=0,scsi-id=${tl%%:*},lun=${tl#*:},serial=e2e-$n"
 			n=$((n + 1))
 		done
 		# the monitor, for hotplug: a pair of FIFOs
@@ -344,6 +332,33 @@ e2e_boot() {
 		e2e_boot_fail
 		return 1
 	fi
+	return 0
+}
+
+# Start vscsi-replay --serve on $sock with $lunargs; wait for its socket.
+# Sets bpid; on failure sets E2E_BOOT_ERR and returns 1.
+e2e_start_backend() {
+	rm -f "$sock" "$E2E_CTL"
+	# shellcheck disable=SC2086
+	"$E2E_REPLAY" --serve "$sock" --ctl "$E2E_CTL" $lunargs \
+		>>"$bdir/backend.log" 2>&1 &
+	bpid=$!
+	i=0
+	while [ ! -S "$sock" ]; do
+		if ! kill -0 "$bpid" 2>/dev/null; then
+			wait "$bpid"
+			E2E_BOOT_ERR="vscsi-replay --serve exited ($?) before creating $sock"
+			bpid=""
+			return 1
+		fi
+		i=$((i + 1))
+		if [ $i -gt 100 ]; then
+			E2E_BOOT_ERR="vscsi-replay --serve did not create $sock in 10 s"
+			e2e_stop_backend
+			return 1
+		fi
+		sleep 0.1
+	done
 	return 0
 }
 
@@ -429,6 +444,16 @@ e2e_lun_remove() {
 	case $E2E_BACKEND in
 	vscsi) "$E2E_REPLAY" --ctl "$E2E_CTL" remove "$1" ;;
 	qemu) echo "device_del devhp$(echo "$1" | tr : _)" >&7 ;;
+	esac
+}
+
+# e2e_lun_resize T:L PATH BYTES: grow or shrink the LUN's file and tell the
+# back-end.
+e2e_lun_resize() {
+	case $E2E_BACKEND in
+	vscsi) truncate -s "$3" "$2" && "$E2E_REPLAY" --ctl "$E2E_CTL" resize "$1" ;;
+	# HMP reads a bare size as MiB
+	qemu) echo "block_resize hp$(echo "$1" | tr : _) $(($3 / 1048576))M" >&7 ;;
 	esac
 }
 

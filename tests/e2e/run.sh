@@ -6,7 +6,10 @@
 # the LUN image files on the host.
 # Usage: tests/e2e/run.sh [BUILD_DIR]     (from the top of the tree)
 # Environment: E2E_BACKEND=vscsi|qemu, E2E_TIMEOUT (s per boot),
-#   E2E_ONLY=BOOT (main|smp1), E2E_CACHE (kernel cache, ~/.cache/vscsi-trace)
+#   E2E_ONLY="BOOT..." (main smp1 by default; reconnect is opt-in),
+#   E2E_CACHE (kernel cache, ~/.cache/vscsi-trace), E2E_NO_PVH=1 (boot the
+#   compressed vmlinuz instead of the unpacked PVH vmlinux),
+#   E2E_REPLAY (the back-end binary, default BUILD_DIR/bin/vscsi-replay)
 # Prints one line per scenario and "e2e: N passed, N failed".
 set -u
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -63,6 +66,16 @@ e2e_req_hotplug_add() {
 	e2e_lun_add "$1" "$E2E_BOOT_DIR/hotplug.img"
 }
 e2e_req_hotplug_remove() { e2e_lun_remove "$1"; }
+e2e_req_hotplug_resize() { e2e_lun_resize "$1" "$E2E_BOOT_DIR/hotplug.img" "$2"; }
+# kill -9 the back-end and start it again on the same socket
+e2e_req_backend_restart() {
+	kill -KILL "$bpid"
+	wait "$bpid"
+	echo "back-end killed (status $?)"
+	bpid=""
+	sleep 0.5
+	e2e_start_backend || echo "restart failed: $E2E_BOOT_ERR"
+}
 
 # run_boot NAME SMP NQ SCENARIOS LUN...; then each check_* of the boot.
 boot_ok=0
@@ -126,10 +139,11 @@ EOF
 	fi
 }
 
-# check_randio BOOT LABEL IMG BS SEED WORKERS OPS MAXBLKS REGION
+# check_randio BOOT LABEL IMG BS NQ SEED WORKERS OPS MAXBLKS REGION: NQ
+# hardware queues each carried requests
 check_randio() {
-	bt=$1 lb=$2 img=$3 bs=$4
-	shift 4
+	bt=$1 lb=$2 img=$3 bs=$4 nq=$5
+	shift 5
 	guest_pass "$bt" "$lb" || return
 	out=$("$E2E_GUEST_BIN" randio-check "$img" "$@" "$bs" 2>&1)
 	rc=$?
@@ -143,8 +157,11 @@ check_randio() {
 		g=$(e2e_kv "$bt" "$lb" sum "worker=$w ")
 		[ -n "$h" ] && [ "$h" = "$g" ] || why="$why; worker $w: guest sum '$g', host '$h'"
 	done
+	q=$(sed -n "s/^@@E2E KV $lb queues: *//p" "$E2E_DIR/$bt/result" | head -n 1)
+	used=$(echo "$q" | tr ' ' '\n' | grep -c '=[1-9]')
+	[ "$used" -ge "$nq" ] || why="$why; requests went to $used hardware queue(s), want $nq: $q"
 	if [ -z "$why" ]; then
-		ok "$bt/$lb" "$2 workers x $3 O_DIRECT writes, bs $bs, guest read-back = host image, in $(e2e_kv "$bt" "$lb" secs) s guest time"
+		ok "$bt/$lb" "$2 workers x $3 O_DIRECT writes, bs $bs, guest read-back = host image, queues $q, $(e2e_kv "$bt" "$lb" secs) s"
 	else
 		ko "$bt/$lb" "${why#; }"
 	fi
@@ -270,20 +287,35 @@ check_ext4() {
 	fi
 }
 
-# check_hotplug BOOT LABEL BYTES
+# check_hotplug BOOT LABEL BYTES BYTES2
 check_hotplug() {
-	bt=$1 lb=$2 bytes=$3
+	bt=$1 lb=$2 bytes=$3 bytes2=$4
 	guest_pass "$bt" "$lb" || return
 	why=""
 	img=$E2E_DIR/$bt/hotplug.img
 	got=$(e2e_kv "$bt" "$lb" bytes added=)
 	[ "$got" = "$bytes" ] || why="$why; the added LUN has $got bytes, want $bytes"
+	got=$(e2e_kv "$bt" "$lb" resized)
+	[ "$got" = "$bytes2" ] || why="$why; after the resize the LUN has $got bytes, want $bytes2"
 	out=$("$E2E_GUEST_BIN" randio-check "$img" 5 1 20 8 $((bytes / 2)) 512 2>&1) ||
 		why="$why; the host image of the hot-added LUN differs: $(echo "$out" | head -n 1)"
 	if [ -z "$why" ]; then
-		ok "$bt/$lb" "appeared after $(e2e_kv "$bt" "$lb" after added=) s, written, gone after $(e2e_kv "$bt" "$lb" removed_after) s"
+		ok "$bt/$lb" "appeared after $(e2e_kv "$bt" "$lb" after added=) s, written, resized in $(e2e_kv "$bt" "$lb" resize_after) s, gone after $(e2e_kv "$bt" "$lb" removed_after) s"
 	else
 		ko "$bt/$lb" "${why#; }"
+	fi
+}
+
+# check_cdrom BOOT LABEL IMG
+check_cdrom() {
+	bt=$1 lb=$2 img=$3
+	guest_pass "$bt" "$lb" || return
+	h=$(sha256sum <"$img" | cut -d' ' -f1)
+	g=$(e2e_kv "$bt" "$lb" sha256)
+	if [ "$g" = "$h" ]; then
+		ok "$bt/$lb" "$(e2e_kv "$bt" "$lb" dev) reads the image, $(e2e_kv "$bt" "$lb" bytes) bytes of $(e2e_kv "$bt" "$lb" lbs)"
+	else
+		ko "$bt/$lb" "the guest read $g from the CD-ROM, the image is $h"
 	fi
 }
 
@@ -297,24 +329,27 @@ boot_main() {
 	make_image "$d/ro.img" 8 11
 	make_image "$d/ext4.img" 64 12
 	make_image "$d/disc.img" 16 13
+	make_image "$d/cd.img" 4 14
 	ro_sum=$(sha256sum <"$d/ro.img" | cut -d' ' -f1)
 	ext4_blocks=$(blocks_of "$d/ext4.img")
 	disc_blocks=$(blocks_of "$d/disc.img")
 	R512="7,4,150,64,16777216"
 	R4K="8,4,100,16,16777216"
 	run_boot main 2 2 \
-		"luns,luns,0:0,0:1,0:2,0:3,0:4;sg,sg3-utils,0:4;ro,read-only,0:2;randio,randio-512,0:0,$R512;randio,randio-4096,0:1,$R4K;discard,discard,0:4;ext4,ext4,0:3,21;hotplug,hotplug,0:5,4194304" \
+		"luns,luns,0:0,0:1,0:2,0:3,0:4,0:6;sg,sg3-utils,0:4;ro,read-only,0:2;randio,randio-512,0:0,$R512;randio,randio-4096,0:1,$R4K;discard,discard,0:4;ext4,ext4,0:3,21;cdrom,cdrom,0:6;hotplug,hotplug,0:5,4194304,8388608" \
 		"0:0=$d/r512.img" "0:1=$d/r4k.img,bs=4096" "0:2=$d/ro.img,ro" \
-		"0:3=$d/ext4.img" "0:4=$d/disc.img"
+		"0:3=$d/ext4.img" "0:4=$d/disc.img" "0:6=$d/cd.img,cdrom"
 	check_luns main luns 2 "$d/r512.img:0:0:512:0" "$d/r4k.img:0:1:4096:0" \
-		"$d/ro.img:0:2:512:1" "$d/ext4.img:0:3:512:0" "$d/disc.img:0:4:512:0"
-	check_sg main sg3-utils "$d/disc.img" 512 5
+		"$d/ro.img:0:2:512:1" "$d/ext4.img:0:3:512:0" "$d/disc.img:0:4:512:0" \
+		"$d/cd.img:0:6:2048:1"
+	check_sg main sg3-utils "$d/disc.img" 512 6
 	check_ro main read-only "$d/ro.img" "$ro_sum"
-	check_randio main randio-512 "$d/r512.img" 512 $(echo $R512 | tr , ' ')
-	check_randio main randio-4096 "$d/r4k.img" 4096 $(echo $R4K | tr , ' ')
+	check_randio main randio-512 "$d/r512.img" 512 2 $(echo $R512 | tr , ' ')
+	check_randio main randio-4096 "$d/r4k.img" 4096 2 $(echo $R4K | tr , ' ')
 	check_discard main discard "$d/disc.img" 13 16 "$disc_blocks"
 	check_ext4 main ext4 "$d/ext4.img" "$ext4_blocks"
-	check_hotplug main hotplug 4194304
+	check_hotplug main hotplug 4194304 8388608
+	check_cdrom main cdrom "$d/cd.img"
 	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
 }
 
@@ -333,9 +368,31 @@ boot_smp1() {
 		"0:0=$d/s512.img" "0:1=$d/s4k.img,bs=4096" "0:2=$d/e4k.img,bs=4096"
 	check_luns smp1 luns 1 "$d/s512.img:0:0:512:0" "$d/s4k.img:0:1:4096:0" \
 		"$d/e4k.img:0:2:4096:0"
-	check_randio smp1 randio-512 "$d/s512.img" 512 $(echo $S512 | tr , ' ')
-	check_randio smp1 randio-4096 "$d/s4k.img" 4096 $(echo $S4K | tr , ' ')
+	check_randio smp1 randio-512 "$d/s512.img" 512 1 $(echo $S512 | tr , ' ')
+	check_randio smp1 randio-4096 "$d/s4k.img" 4096 1 $(echo $S4K | tr , ' ')
 	check_ext4 smp1 ext4-4096 "$d/e4k.img" "$e4k_blocks"
+	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
+}
+
+# Kill -9 the back-end under I/O and start it again; QEMU reconnects
+# (reconnect=1 on the chardev). Not in the default set (QEMU 7.2's
+# vhost-user-scsi-pci refuses reconnect= at start-up: "vhost_backend_init
+# failed: Protocol error"; QEMU 8.2 added reconnection to vhost-user-scsi); run it with
+# E2E_ONLY=reconnect.
+boot_reconnect() {
+	if [ "$E2E_BACKEND" != vscsi ]; then
+		echo "e2e: reconnect needs E2E_BACKEND=vscsi"
+		return
+	fi
+	d=$E2E_DIR/reconnect
+	rm -rf "$d"
+	mkdir -p "$d"
+	make_image "$d/rc.img" 32
+	RC="27,2,3000,16,16777216"
+	E2E_RECONNECT=1
+	run_boot reconnect 1 1 "restart,restart,0:0,$RC" "0:0=$d/rc.img"
+	E2E_RECONNECT=""
+	check_randio reconnect restart "$d/rc.img" 512 0 $(echo $RC | tr , ' ')
 	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
 }
 

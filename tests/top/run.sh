@@ -202,7 +202,7 @@ else
 	check "the hung request" "READ(10) *777216 "
 	check "in flight count" "^7 in flight"
 	keys 5; check "Errors view" "\[5 Errors\]"
-	check "sense decoded" "MEDIUM ERROR 11/00 UNRECOVERED READ ERROR"
+	check "sense decoded" "CHECK CONDITION MEDIUM ERROR 11/00 UNRECOVERED"
 	check "loss note" "LOSS *5 records dropped (queue-full)"
 	keys 6; check "Latency view" "\[6 Latency\]"; check "histogram" "usecs .*count"
 	keys h; check "help" "vscsi-top keys"; check "help: filter fields" "Filter fields"

@@ -93,7 +93,7 @@ count() { # the driver's output on stdin
 if [ $# -gt 0 ]; then
 	TESTS="$*"
 else
-	TESTS=$("$WIRE" --sock x --lun0 x --lun1 x --list | grep -v '^kill9$')
+	TESTS=$("$WIRE" --sock x --lun0 x --lun1 x --list | grep -v '^kill9$' | tr '\n' ' ')
 	RUN_KILL=1
 fi
 
@@ -109,6 +109,30 @@ timeout 300 "$WIRE" --sock "$T/sock" --ctl "$T/ctl" --replay "$REPLAY" \
 	--lun0 "$T/lun0.img" --lun1 "$T/lun1.img" --pid "$PID" $TESTS \
 	> "$T/out" 2>&1
 count < "$T/out"
+
+# The hostile inputs were logged: one line per closed connection (garbage)
+# and per broken ring (malformed chains). Only when those tests ran.
+if echo " $TESTS " | grep -q ' garbage '; then
+	n=$(grep -ci 'clos' "$T/serve.log" || true)
+	if [ "$n" -ge 6 ]; then
+		echo "ok serve_logged_bad_messages"
+		passed=$((passed + 1))
+	else
+		echo "FAIL serve_logged_bad_messages: $n lines about closing, want >= 6"
+		failed=$((failed + 1))
+	fi
+fi
+nbad=$(echo "$TESTS" | tr ' ' '\n' | grep -c '^bad_' || true)
+if [ "$nbad" -gt 0 ]; then
+	n=$(grep -ci 'broken' "$T/serve.log" || true)
+	if [ "$n" -ge "$nbad" ]; then
+		echo "ok serve_logged_broken_rings"
+		passed=$((passed + 1))
+	else
+		echo "FAIL serve_logged_broken_rings: $n lines about broken rings, want >= $nbad"
+		failed=$((failed + 1))
+	fi
+fi
 
 # After all that hostility the back-end is still there and exits cleanly
 # on SIGTERM.

@@ -592,7 +592,7 @@ static void mq_cb(void *arg, const vfe_result *r)
  * nconn connections x nq queues, QD 8 per queue, all at once: each queue
  * writes its own stripe of LUN 0:0, then reads it back, asynchronously.
  */
-static int mq_run(unsigned nconn, unsigned nq)
+static int mq_run(unsigned nconn, unsigned nq, unsigned flags)
 {
 	enum { QD = 8, OPS = 96, LEN = 8192 };
 	vfe *v[2] = {NULL, NULL};
@@ -615,7 +615,7 @@ static int mq_run(unsigned nconn, unsigned nq)
 	CHECK(m.shadow && data && ops, "malloc");
 	fill_rand(data, size);
 	for (ci = 0; ci < nconn; ci++) {
-		v[ci] = open_q(nq, 0);
+		v[ci] = open_q(nq, flags);
 		CHECK(v[ci], " ");
 		for (q = 0; q < nq; q++)
 			CHECK(!clear_ua(v[ci], q, 0, 0), " ");
@@ -699,17 +699,22 @@ out:
 
 static int t_mq2(void)
 {
-	return mq_run(1, 2);
+	return mq_run(1, 2, 0);
 }
 
 static int t_mq4(void)
 {
-	return mq_run(1, 4);
+	return mq_run(1, 4, 0);
+}
+
+static int t_mq4_packed(void)
+{
+	return mq_run(1, 4, VFE_PACKED);
 }
 
 static int t_two_conn(void)
 {
-	return mq_run(2, 2);
+	return mq_run(2, 2, 0);
 }
 
 /* ------------------------------------------------------------ control */
@@ -1419,6 +1424,7 @@ static const struct {
 	{"rw_regions", t_rw_regions},
 	{"mq2", t_mq2},
 	{"mq4", t_mq4},
+	{"mq4_packed", t_mq4_packed},
 	{"two_conn", t_two_conn},
 	{"tmf", t_tmf},
 	{"an", t_an},

@@ -73,6 +73,28 @@ static void vu(uint32_t conn, unsigned dir, unsigned channel,
 	records++;
 }
 
+/* A message as bytes: header (request, flags, size), then have bytes of
+ * payload whose first word is word0. */
+static void vu_bad(uint32_t conn, uint32_t req, uint32_t flags, uint32_t size,
+		   unsigned have, uint32_t word0)
+{
+	uint8_t b[VSCSI_VU_HDR_SIZE + 512];
+	unsigned i;
+
+	memset(b, 0, sizeof(b));
+	for (i = 0; i < 4; i++) {
+		b[i] = (uint8_t)(req >> (8 * i));
+		b[4 + i] = (uint8_t)(flags >> (8 * i));
+		b[8 + i] = (uint8_t)(size >> (8 * i));
+		b[12 + i] = (uint8_t)(word0 >> (8 * i));
+		b[16 + i] = (uint8_t)(word0 >> (8 * i));
+	}
+	check(vscsi_cap_write_vhost_user(w, conn, 0, 0, b, VSCSI_VU_HDR_SIZE + have,
+					 0, tick()),
+	      "vhost-user");
+	records++;
+}
+
 static void vu_simple(uint32_t conn, int backend, uint32_t req, int reply,
 		      unsigned kind, uint64_t u64)
 {
@@ -259,6 +281,21 @@ static void gen_vhost_user(uint32_t conn)
 	}
 	vu_state(conn, VSCSI_VU_GET_VRING_BASE, 0, 2, 0);
 	vu_state(conn, VSCSI_VU_GET_VRING_BASE, 1, 2, 77);
+
+	/* messages the parser refuses: wrong sizes, contents that contradict
+	 * the size, version 0, a size above the maximum, cut payloads */
+	vu_bad(conn, VSCSI_VU_SET_MEM_TABLE, 1, 20, 20, 0);
+	vu_bad(conn, VSCSI_VU_SET_MEM_TABLE, 1, 40, 40, 2);	/* 2 regions in 40 */
+	vu_bad(conn, VSCSI_VU_SET_MEM_TABLE, 1, 8 + 9 * 32, 8 + 9 * 32, 9);
+	vu_bad(conn, VSCSI_VU_GET_CONFIG, 1, 6, 6, 0);
+	vu_bad(conn, VSCSI_VU_GET_CONFIG, 1, 12 + 300, 12 + 300, 300);
+	vu_bad(conn, VSCSI_VU_GET_CONFIG, 1, 20, 20, 4);	/* says 4, has 8 */
+	vu_bad(conn, VSCSI_VU_SET_VRING_NUM, 1, 4, 4, 0);
+	vu_bad(conn, VSCSI_VU_GET_FEATURES, 0, 0, 0, 0);	/* version 0 */
+	vu_bad(conn, VSCSI_VU_GET_FEATURES, 2, 0, 0, 0);	/* version 2 */
+	vu_bad(conn, 201, 1, 5000, 16, 0);			/* above 4096 */
+	vu_bad(conn, VSCSI_VU_SET_VRING_ADDR, 1, 40, 20, 0);	/* cut */
+	vu_bad(conn, VSCSI_VU_SET_VRING_ADDR, 1 | VSCSI_VU_FLAG_REPLY, 40, 40, 0);
 }
 
 /* ------------------------------------------------------------ commands */
@@ -438,7 +475,7 @@ static void complete_cmd(struct conn *cn, struct inflight *f)
 		check(sl, "sense");
 		rs.sense_len = sl < 0 ? 0 : (uint32_t)sl;
 		if (rnd(4) == 0)
-			rs.sense_len = 1 + rnd(13);	/* short sense */
+			rs.sense_len = 1 + rnd(17);	/* short sense */
 		nin = 0;
 	} else if (r == 3) {
 		rs.response = (uint8_t)(1 + rnd(12));

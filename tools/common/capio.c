@@ -13,6 +13,7 @@
 
 #include "capio.h"
 #include "vscsi/reader.h"
+#include "vscsi/vhost_user.h"
 
 #define CAPIO_CONN_MAX 256u
 
@@ -118,8 +119,8 @@ static void capio_session(capio *c, const vscsi_cap_rec *rec)
 		cfg.cdb_size = rec->session.cdb_size;
 	if (rec->session.sense_size <= VSCSI_SENSE_MAX)
 		cfg.sense_size = rec->session.sense_size;
-	cfg.legacy_big_endian = (rec->session.flags & VSCSI_SESSF_LEGACY) &&
-				(rec->session.flags & VSCSI_SESSF_BIG_ENDIAN);
+	cfg.legacy_big_endian =
+		(rec->session.flags & VSCSI_SESSF_BIG_ENDIAN) != 0;
 	if (rec->session.flags & VSCSI_SESSF_LEGACY)
 		cfg.features &= ~(1ull << VSCSI_F_VERSION_1);
 	cc->cfg = cfg;
@@ -199,11 +200,13 @@ static int capio_ctrl_req(capio *c, const vscsi_cap_rec *rec,
 	ev->kind = CAPIO_CTRL_REQ;
 	rc = vscsi_vs_ctrl_req_parse(cfg, rec->raw, rec->raw_len, &c->ctrl);
 	ev->parse_rc = rc;
-	if (rc != VSCSI_OK) {
-		if (rc == VSCSI_ERR_TRUNCATED)
-			c->n.cut++;
+	/* an unknown type (INVALID) has its type, and is answered; a cut
+	 * request still has its type */
+	if (rc == VSCSI_ERR_TRUNCATED)
+		c->n.cut++;
+	if (rc != VSCSI_OK && rc != VSCSI_ERR_INVALID &&
+	    !(rc == VSCSI_ERR_TRUNCATED && rec->raw_len >= 4))
 		return rc;
-	}
 	rc = vscsi_tracker_submit_ctrl(c->trk, capio_key(rec), rec->ts_ns,
 				       &c->ctrl);
 	ev->reused = rc == 1;
@@ -221,13 +224,12 @@ static int capio_ctrl_resp(capio *c, const vscsi_cap_rec *rec,
 	int rc, paired;
 
 	ev->kind = CAPIO_CTRL_RESP;
-	paired = vscsi_tracker_complete(c->trk, capio_key(rec), &c->done);
-	if (!paired || !c->done.is_ctrl) {
-		/* without its request the layout is unknown */
-		ev->parse_rc = VSCSI_ERR_INVALID;
-		return VSCSI_ERR_INVALID;
-	}
-	type = c->done.req.ctrl.type;
+	paired = vscsi_tracker_complete(c->trk, capio_key(rec), &c->done) &&
+		 c->done.is_ctrl;
+	/* without its request, the length tells a TMF answer (1 byte) from
+	 * an AN answer (5) */
+	type = paired ? c->done.req.ctrl.type :
+			rec->raw_len >= 5 ? VSCSI_T_AN_QUERY : VSCSI_T_TMF;
 	rc = vscsi_vs_ctrl_resp_parse(cfg, type, rec->raw, rec->raw_len,
 				      &ev->ctrl_resp);
 	ev->parse_rc = rc;
@@ -236,8 +238,10 @@ static int capio_ctrl_resp(capio *c, const vscsi_cap_rec *rec,
 			c->n.cut++;
 		return rc;
 	}
-	ev->ctrl = &c->done.req.ctrl;
-	ev->submit_ns = c->done.ts_ns;
+	if (paired) {
+		ev->ctrl = &c->done.req.ctrl;
+		ev->submit_ns = c->done.ts_ns;
+	}
 	vscsi_io_from_ctrl_done(&ev->io, rec->conn, rec->vq,
 				(uint16_t)rec->head, rec->ts_ns, ev->ctrl,
 				ev->submit_ns, &ev->ctrl_resp);
@@ -262,10 +266,15 @@ static int capio_event(capio *c, const vscsi_cap_rec *rec,
 	return 1;
 }
 
-/* The request code: the first 4 bytes of the message, little-endian
- * (vhost-user message header). */
-static int capio_vhost_user(const vscsi_cap_rec *rec, capio_ev *ev)
+/*
+ * The request code: the first 4 bytes of the message, little-endian
+ * (vhost-user message header). SET_FEATURES from the front-end changes how
+ * the connection's requests read (VERSION_1, T10_PI), as a session record
+ * does.
+ */
+static int capio_vhost_user(capio *c, const vscsi_cap_rec *rec, capio_ev *ev)
 {
+	vscsi_vu_msg m;
 	vscsi_rd r;
 
 	ev->kind = CAPIO_VHOST_USER;
@@ -273,7 +282,22 @@ static int capio_vhost_user(const vscsi_cap_rec *rec, capio_ev *ev)
 	vscsi_rd_init(&r, rec->raw, rec->raw_len);
 	ev->io.vu_request = vscsi_rd_le32(&r);
 	ev->parse_rc = vscsi_rd_error(&r) ? VSCSI_ERR_TRUNCATED : VSCSI_OK;
-	return ev->parse_rc == VSCSI_OK ? 1 : ev->parse_rc;
+	if (ev->parse_rc != VSCSI_OK)
+		return ev->parse_rc;
+	if (ev->io.vu_request == VSCSI_VU_SET_FEATURES &&
+	    rec->vu.channel == VSCSI_VU_CHAN_MAIN &&
+	    rec->conn != VSCSI_CAP_CONN_NONE &&
+	    vscsi_vu_msg_parse(rec->raw, rec->raw_len, VSCSI_VU_FRONTEND,
+			       &m) == VSCSI_OK &&
+	    !(m.hdr.flags & VSCSI_VU_FLAG_REPLY) &&
+	    m.payload_kind == VSCSI_VU_P_U64) {
+		capio_conn *cc = capio_conn_get(c, rec->conn);
+
+		if (cc)
+			cc->cfg.features = m.u.u64 &
+					   ~(1ull << VSCSI_F_PROTOCOL_FEATURES);
+	}
+	return 1;
 }
 
 int capio_record(capio *c, const vscsi_cap_rec *rec, capio_ev *ev)
@@ -313,7 +337,7 @@ int capio_record(capio *c, const vscsi_cap_rec *rec, capio_ev *ev)
 			rc = capio_cmd_resp(c, rec, cfg, ev);
 		break;
 	case VSCSI_REC_VHOST_USER:
-		rc = capio_vhost_user(rec, ev);
+		rc = capio_vhost_user(c, rec, ev);
 		break;
 	case VSCSI_REC_SESSION:
 		ev->kind = CAPIO_SESSION;

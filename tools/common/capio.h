@@ -5,7 +5,8 @@
  *
  * A capio keeps, per connection, the virtio-scsi configuration its session
  * record gave (features, cdb_size, sense_size, byte order; the Linux
- * defaults until a session is seen) and a vscsi_tracker that pairs each
+ * defaults until a session is seen; a front-end SET_FEATURES message
+ * changes the features) and a vscsi_tracker that pairs each
  * completion with its request by (conn, vq, head). Virtqueue 0 is the
  * control queue (TMF and AN), 1 the event queue, 2 and up request queues
  * (virtio 1.2 5.6.2).

@@ -256,17 +256,6 @@ static void file_io_base(vscsi_io *io, unsigned type, const vscsi_cap_rec *r)
  * An event was decoded: filter it, then count it (--stats) or print it.
  * show() prints; it returns 1 when a line came out.
  */
-static int file_pass(file_state *st, const vscsi_io *io)
-{
-	if (st->o->filter && !vscsi_filter_match(st->o->filter, io))
-		return 0;
-	if (st->rp) {
-		dump_report_add(st->rp, io);
-		return 0;
-	}
-	return 1;
-}
-
 static void file_shown(file_state *st, int printed)
 {
 	if (!printed)
@@ -274,6 +263,22 @@ static void file_shown(file_state *st, int printed)
 	st->shown++;
 	if (st->o->count && st->shown >= st->o->count)
 		st->done = 1;
+}
+
+static int file_pass(file_state *st, const vscsi_io *io)
+{
+	if (st->o->filter && !vscsi_filter_match(st->o->filter, io))
+		return 0;
+	if (st->rp) {
+		/* -c counts the events the tables count */
+		if (io->type == VSCSI_IO_REQUEST ||
+		    io->type == VSCSI_IO_COMPLETION) {
+			dump_report_add(st->rp, io);
+			file_shown(st, 1);
+		}
+		return 0;
+	}
+	return 1;
 }
 
 /* The raw bytes ran out before a header: cut by the snap length, or sent
@@ -414,9 +419,31 @@ static void file_cmd_resp(file_state *st, dump_ev *e)
 	vscsi_inflight in;
 	vscsi_cmd_resp resp;
 	int64_t lat = VSCSI_FMT_NO_LATENCY;
-	vscsi_io io;
+	vscsi_io io, *rq;
 	int rc;
 
+	/* --stats: the request's vscsi_io is all it needs; the tracker only
+	 * says whether the request was in flight */
+	if (st->rp && (rq = file_io_slot(st, r, 0)) &&
+	    rq->type == VSCSI_IO_REQUEST) {
+		rq->type = VSCSI_IO_OTHER;	/* used */
+		if (!vscsi_tracker_complete(st->t, file_key(r), NULL))
+			rq = NULL;
+		rc = vscsi_vs_cmd_resp_parse(&c->cfg, r->raw, r->raw_len,
+					     &resp);
+		if (rc && rc != VSCSI_ERR_TRUNCATED) {
+			file_io_base(&io, VSCSI_IO_COMPLETION, r);
+			file_pass(st, &io);
+			return;
+		}
+		vscsi_io_from_completion(&io, r->conn, r->vq, (uint16_t)r->head,
+					 r->ts_ns, NULL, 0, &resp, r->used_len);
+		if (rq)
+			file_io_merge(&io, rq);
+		file_pass(st, &io);
+		return;
+	}
+	in.ts_ns = 0;
 	if (vscsi_tracker_complete(st->t, file_key(r), &in)) {
 		if (!in.is_ctrl)
 			req = &in.req.cmd;
@@ -433,8 +460,7 @@ static void file_cmd_resp(file_state *st, dump_ev *e)
 		return;
 	}
 	if (st->need_io) {
-		const vscsi_io *rq = req ? file_io_slot(st, r, 0) : NULL;
-
+		rq = req ? file_io_slot(st, r, 0) : NULL;
 		if (rq && rq->type == VSCSI_IO_REQUEST &&
 		    rq->ts_ns == in.ts_ns && rq->tag == req->tag &&
 		    rq->conn == r->conn) {
@@ -442,6 +468,7 @@ static void file_cmd_resp(file_state *st, dump_ev *e)
 						 (uint16_t)r->head, r->ts_ns,
 						 NULL, 0, &resp, r->used_len);
 			file_io_merge(&io, rq);
+			rq->type = VSCSI_IO_OTHER;	/* used */
 		} else {
 			vscsi_io_from_completion(&io, r->conn, r->vq,
 						 (uint16_t)r->head, r->ts_ns,
@@ -493,6 +520,7 @@ static void file_ctrl_resp(file_state *st, dump_ev *e)
 	vscsi_io io;
 	int rc;
 
+	in.ts_ns = 0;
 	if (vscsi_tracker_complete(st->t, file_key(r), &in)) {
 		if (in.is_ctrl)
 			req = &in.req.ctrl;

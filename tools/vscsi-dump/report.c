@@ -260,6 +260,10 @@ static void report_table(const dump_report *rp, const char *title,
 		}
 		return;
 	}
+	if (!n && (!with_total || !ntot)) {
+		printf("  %s: no I/O\n", title);
+		return;
+	}
 	if (with_total && namew < 3)
 		namew = 3;
 	for (i = 0; i < n; i++) {

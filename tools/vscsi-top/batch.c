@@ -29,6 +29,7 @@ static void batch_print(bctx *b, uint64_t now, int roll)
 
 	model_lock(b->m);
 	model_snapshot(b->m, &b->snap, now, b->o->totals,
+		       !(b->o->views & (1u << VIEW_INFLIGHT)) ? 0 :
 		       b->o->rows > 0 ? (size_t)b->o->rows : BATCH_MAX_FL);
 	if (roll)
 		model_roll(b->m, now);

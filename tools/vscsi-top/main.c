@@ -100,7 +100,7 @@ int top_apply_selection(const top_opts *o, model *m)
 		return -1;
 	}
 	if (o->lun) {
-		if (parse_lun_key(o->lun, &key)) {
+		if (fmt_parse_lun(o->lun, &key)) {
 			fprintf(stderr, "%s: --lun %s: a LUN is T:N or N\n",
 				TOP_NAME, o->lun);
 			return -1;
@@ -108,7 +108,7 @@ int top_apply_selection(const top_opts *o, model *m)
 		model_select_lun(m, 1, key);
 	}
 	if (o->opcode) {
-		if (parse_op_key(o->opcode, &key)) {
+		if (fmt_parse_op(o->opcode, &key)) {
 			fprintf(stderr, "%s: --opcode %s: unknown opcode\n",
 				TOP_NAME, o->opcode);
 			return -1;

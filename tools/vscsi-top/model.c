@@ -594,7 +594,9 @@ static void snap_inflight(model *m, snap *s, uint64_t now, size_t max_fl)
 	s->nfl = 0;
 	s->fl_match = 0;
 	s->inflight = n;
-	if (!n)
+	/* the list sorts everything in flight, under the lock: only when
+	 * it is shown */
+	if (!n || !max_fl)
 		return;
 	fl = grow(m->fl, &m->capfl, n, sizeof(*fl));
 	if (!fl)

@@ -50,6 +50,7 @@ typedef struct ui {
 	char perr[256];
 	size_t pcol;		/* error column (1-based), 0: none */
 	char msg[200];		/* one-shot message under the header */
+	int msg_shown;		/* it has been up since the last refresh */
 	char filter_raw[512];	/* the filter as typed */
 } ui;
 
@@ -79,7 +80,8 @@ static void ui_snapshot(ui *u, int roll)
 		u->end_now = src_now(u->src);
 	}
 	now = ui_now(u);
-	model_snapshot(u->m, &u->snap, now, u->totals, MAX_FL);
+	model_snapshot(u->m, &u->snap, now, u->totals,
+		       u->vs.cur == VIEW_INFLIGHT ? MAX_FL : 0);
 	if (roll && now && !u->ended)
 		model_roll(u->m, now);
 	model_unlock(u->m);
@@ -323,6 +325,8 @@ static void k_help(ui *u, int key)
 static void k_view(ui *u, int key)
 {
 	u->vs.cur = (unsigned)(key - '1');
+	if (u->vs.cur == VIEW_INFLIGHT)
+		ui_snapshot(u, 0);	/* the list is made only for the view */
 }
 
 static void k_next_view(ui *u, int key)
@@ -331,6 +335,8 @@ static void k_next_view(ui *u, int key)
 		u->vs.cur = (u->vs.cur + VIEW_COUNT - 1) % VIEW_COUNT;
 	else
 		u->vs.cur = (u->vs.cur + 1) % VIEW_COUNT;
+	if (u->vs.cur == VIEW_INFLIGHT)
+		ui_snapshot(u, 0);
 }
 
 static void k_sort(ui *u, int key)
@@ -601,7 +607,7 @@ static void prompt_submit(ui *u)
 	case P_LUN:
 		if (!u->pbuf[0] || !strcmp(u->pbuf, "all")) {
 			model_select_lun(u->m, 0, 0);
-		} else if (parse_lun_key(u->pbuf, &k)) {
+		} else if (fmt_parse_lun(u->pbuf, &k)) {
 			snprintf(u->perr, sizeof(u->perr),
 				 "a LUN is T:N or N (0:1, 3)");
 			return;
@@ -612,7 +618,7 @@ static void prompt_submit(ui *u)
 	case P_OP:
 		if (!u->pbuf[0] || !strcmp(u->pbuf, "all")) {
 			model_select_op(u->m, 0, 0);
-		} else if (parse_op_key(u->pbuf, &k)) {
+		} else if (fmt_parse_op(u->pbuf, &k)) {
 			snprintf(u->perr, sizeof(u->perr), "unknown opcode '%.64s'",
 				 u->pbuf);
 			return;
@@ -715,6 +721,7 @@ int screen_run(const top_opts *o, model *m, source *src)
 {
 	ui u;
 	char err[200];
+	int rc;
 
 	memset(&u, 0, sizeof(u));
 	u.o = o;
@@ -763,9 +770,13 @@ int screen_run(const top_opts *o, model *m, source *src)
 	while (!u.quit) {
 		uint64_t now = mono_ns();
 		wint_t ch;
-		int rc, ms;
+		int ms;
 
 		if (now >= u.next_tick) {
+			/* a message stays up to one refresh */
+			if (u.msg_shown)
+				u.msg[0] = '\0';
+			u.msg_shown = u.msg[0] != '\0';
 			if (!u.paused)
 				ui_snapshot(&u, 1);
 			else {
@@ -787,11 +798,16 @@ int screen_run(const top_opts *o, model *m, source *src)
 		if (rc == ERR)
 			continue;
 		handle(&u, ch, rc == KEY_CODE_YES);
+		u.msg_shown = 0;
 		if (!u.quit)
 			draw(&u);
 	}
 	endwin();
+	rc = strncmp(u.snap.state, "error", 5) ? 0 : 1;
+	if (rc)
+		fprintf(stderr, "%s: %s: %s\n", TOP_NAME, src_name(src),
+			u.snap.state);
 	vout_free(&u.out);
 	snap_free(&u.snap);
-	return 0;
+	return rc;
 }

@@ -439,10 +439,16 @@ int src_run_data(source *s, double delay, int (*tick)(void *arg, uint64_t t),
 		tick(arg, 0);
 		return 1;
 	}
-	model_lock(s->m);
-	s->ended = 1;
-	model_set_state(s->m, "end of input");
-	model_unlock(s->m);
+	{
+		vscsi_cap_rstats st;
+
+		vscsi_cap_reader_stats(s->r, &st);
+		model_lock(s->m);
+		s->ended = 1;
+		model_set_state(s->m, st.truncated ? "end of input (cut short)" :
+						     "end of input");
+		model_unlock(s->m);
+	}
 	tick(arg, 0);
 	return 0;
 }

@@ -8,6 +8,7 @@
  *             histogram, recent notable events, loss counts; snapshots
  *   view.c    the six views and the header as lines of text (for the
  *             screen and for batch mode alike)
+ *   fmt.c     numbers, durations, LUNs and opcodes as text, and back
  *   screen.c  the ncurses screen and its keys
  *   batch.c   batch mode
  *
@@ -187,7 +188,8 @@ void model_select_lun(model *m, int on, uint64_t key);
 void model_select_op(model *m, int on, uint64_t key);
 
 /* Copy what the views show into s: the interval (totals = 0) or the
- * figures since the start, measured up to now_ns. */
+ * figures since the start, measured up to now_ns; at most max_fl requests
+ * in flight (0: none listed, only counted). */
 void model_snapshot(model *m, snap *s, uint64_t now_ns, int totals,
 		    size_t max_fl);
 /* Begin a new interval at now_ns. */
@@ -294,17 +296,20 @@ size_t view_render(unsigned view, const snap *s, const view_state *vs,
 int view_row_key(unsigned view, const snap *s, const view_state *vs,
 		 size_t i, uint64_t *key);
 
-/* Text helpers. */
+/* ------------------------------------------------------------ text (fmt.c) */
+
+/* "123.4", "123456", "1.2M". */
 void fmt_rate(char *buf, size_t len, double v);
+/* A duration in at most 6 characters: "850ns", "15.2us", "1.25ms". */
 void fmt_ns(char *buf, size_t len, uint64_t ns);
 void fmt_lun_key(char *buf, size_t len, uint64_t key);
 void fmt_op_key(char *buf, size_t len, uint64_t key);
 void fmt_queue_key(char *buf, size_t len, uint64_t key);
 /* "T:N" -> key; 0 or -1. */
-int parse_lun_key(const char *s, uint64_t *key);
+int fmt_parse_lun(const char *s, uint64_t *key);
 /* An opcode by name ("read10", "READ(10)") or number ("0x28", "0x9e/0x10")
  * -> key; 0 or -1. */
-int parse_op_key(const char *s, uint64_t *key);
+int fmt_parse_op(const char *s, uint64_t *key);
 
 /* ------------------------------------------------------------ modes */
 

@@ -57,45 +57,7 @@ tline *vout_add(vout *o, unsigned attr, const char *fmt, ...)
 	return l;
 }
 
-/* ------------------------------------------------------------ text */
-
-void fmt_rate(char *buf, size_t len, double v)
-{
-	if (v < 99999.95)
-		snprintf(buf, len, "%.1f", v);
-	else if (v < 9999999.5)
-		snprintf(buf, len, "%.0f", v);
-	else
-		snprintf(buf, len, "%.1fM", v / 1e6);
-}
-
-void fmt_ns(char *buf, size_t len, uint64_t ns)
-{
-	double v = (double)ns;
-
-	if (ns < 1000)
-		snprintf(buf, len, "%" PRIu64 "ns", ns);
-	else if (ns < 10000)
-		snprintf(buf, len, "%.2fus", v / 1e3);
-	else if (ns < 100000)
-		snprintf(buf, len, "%.1fus", v / 1e3);
-	else if (ns < 1000000)
-		snprintf(buf, len, "%.0fus", v / 1e3);
-	else if (ns < 10000000)
-		snprintf(buf, len, "%.2fms", v / 1e6);
-	else if (ns < 100000000)
-		snprintf(buf, len, "%.1fms", v / 1e6);
-	else if (ns < 1000000000)
-		snprintf(buf, len, "%.0fms", v / 1e6);
-	else if (ns < 10000000000ull)
-		snprintf(buf, len, "%.2fs", v / 1e9);
-	else if (ns < 100000000000ull)
-		snprintf(buf, len, "%.1fs", v / 1e9);
-	else
-		snprintf(buf, len, "%.0fs", v / 1e9);
-}
-
-static void fmt_qd(char *buf, size_t len, double v)
+static void view_fmt_qd(char *buf, size_t len, double v)
 {
 	if (v < 0)
 		snprintf(buf, len, "-");
@@ -105,61 +67,6 @@ static void fmt_qd(char *buf, size_t len, double v)
 		snprintf(buf, len, "%.1f", v);
 	else
 		snprintf(buf, len, "%.0f", v);
-}
-
-void fmt_lun_key(char *buf, size_t len, uint64_t key)
-{
-	snprintf(buf, len, "%u:%u", (unsigned)(key >> 16) & 0xffu,
-		 (unsigned)key & 0xffffu);
-}
-
-void fmt_op_key(char *buf, size_t len, uint64_t key)
-{
-	uint8_t op = (uint8_t)(key >> 16);
-	uint16_t sa = (uint16_t)key;
-	const char *name = vscsi_cdb_name(op, sa, sa != NO_SA);
-
-	if (!strcmp(name, "UNKNOWN"))
-		snprintf(buf, len, "UNKNOWN(0x%02x)", op);
-	else
-		snprintf(buf, len, "%s", name);
-}
-
-void fmt_queue_key(char *buf, size_t len, uint64_t key)
-{
-	snprintf(buf, len, "c%u/q%u", (unsigned)(key >> 16),
-		 (unsigned)key & 0xffffu);
-}
-
-int parse_lun_key(const char *s, uint64_t *key)
-{
-	unsigned long t = 0, l;
-	char *end;
-	const char *colon = strchr(s, ':');
-
-	if (colon) {
-		t = strtoul(s, &end, 10);
-		if (end != colon || end == s || t > 255)
-			return -1;
-		s = colon + 1;
-	}
-	l = strtoul(s, &end, 10);
-	if (end == s || *end || l > 16383)
-		return -1;
-	*key = (uint64_t)t << 16 | l;
-	return 0;
-}
-
-int parse_op_key(const char *s, uint64_t *key)
-{
-	uint8_t op;
-	uint16_t sa;
-	int has_sa;
-
-	if (vscsi_cdb_lookup(s, &op, &sa, &has_sa) != VSCSI_OK)
-		return -1;
-	*key = (uint64_t)op << 16 | (has_sa ? sa : NO_SA);
-	return 0;
 }
 
 /* ------------------------------------------------------------ tables */
@@ -242,7 +149,7 @@ static void row_cell(const snap_row *r, unsigned col, char *buf, size_t len)
 		else
 			snprintf(buf, len, "-");
 		break;
-	case RC_QD: fmt_qd(buf, len, r->qd); break;
+	case RC_QD: view_fmt_qd(buf, len, r->qd); break;
 	case RC_ERR: snprintf(buf, len, "%" PRIu64, r->errors); break;
 	case RC_BUSY:
 		if (r->busy < 0)
@@ -381,9 +288,9 @@ static unsigned op_attr(const snap *s, size_t i)
 enum { FC_AGE, FC_LUN, FC_QUEUE, FC_TAG, FC_OP, FC_LBA, FC_LEN, FC_N };
 
 static const vcol fl_cols[FC_N] = {
-	{ "AGE", 7, 0, 1, 0 },	   { "LUN", 7, 1, 0, 0 },
-	{ "QUEUE", 6, 1, 0, 0 },   { "TAG", 10, 1, 0, 0 },
-	{ "OPCODE", 22, 1, 0, 1 }, { "LBA", 12, 0, 0, 0 },
+	{ "AGE", 7, 0, 1, 0 },	   { "LUN", 6, 1, 0, 0 },
+	{ "QUEUE", 6, 1, 0, 0 },   { "TAG", 18, 1, 0, 0 },
+	{ "OPCODE", 18, 1, 0, 1 }, { "LBA", 12, 0, 0, 0 },
 	{ "LEN", 6, 0, 1, 0 },
 };
 
@@ -904,7 +811,15 @@ static size_t render_table(unsigned view, const snap *s, const view_state *vs,
 		pos = 0;
 		line[0] = '\0';
 		for (c = 0; c < t->ncols; c++) {
+			int w = t->cols[c].width;
+
 			t->cell(s, k[i].idx, c, cell, sizeof(cell));
+			/* names longer than their column end in '+' */
+			if (t->cols[c].left && w > 1 && c + 1 < t->ncols &&
+			    strlen(cell) > (size_t)w) {
+				cell[w - 1] = '+';
+				cell[w] = '\0';
+			}
 			put_col(line, sizeof(line), &pos, cell,
 				c + 1 == t->ncols && !t->cols[c].width ? 0 :
 				t->cols[c].width, t->cols[c].left, c == 0);

@@ -1842,7 +1842,7 @@ local function dissect_cdb(tree, cdb)
 	if r.xfer then
 		local v = layout_num(b, n, r.xfer)
 		if v then
-			if v == 0 and r.zero_is and false then
+			if v == 0 and r.zero_is then
 				v = r.zero_is
 			end
 			local it = t:add(F.len, layout_range(cdb, r.xfer), v)
@@ -1911,7 +1911,7 @@ end
 local function dissect_sense(tree, r)
 	local len = r:len()
 	local b = r:bytes()
-	local rc = band(b:get_index(0), 0x7e)
+	local rc = band(b:get_index(0), 0x7f)
 	local t = tree:add(F.sense, r)
 	t:add(F.sense_rc, r(0, 1), rc)
 	if rc < 0x70 or rc > 0x73 then
@@ -2593,7 +2593,7 @@ local function dissect_chain(tvb, pinfo, root, h, raw_off, raw_len)
 		local r = S.pending[key]
 		if r and S.req[r] then
 			S.pair[n] = r
-			S.req[r].resp = n + 0*1
+			S.req[r].resp = n
 			S.pending[key] = nil
 			-- the first pass has no frame.time field (no tree); rel_ts
 			-- is a double of seconds since the first record, exact to

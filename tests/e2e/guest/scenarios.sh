@@ -85,6 +85,21 @@ scn_luns() {
 	finish "$l"
 }
 
+# hctx_runs DEV [BEFORE]: how often each blk-mq hardware queue (one per
+# virtqueue) was run, from debugfs, as "hctx0=N hctx1=N"; with BEFORE (an
+# earlier output) the difference.
+hctx_runs() {
+	for h in /sys/kernel/debug/block/"$1"/hctx*; do
+		[ -f "$h/run" ] || continue
+		n=$(cat "$h/run")
+		k=${h##*/}
+		for p in ${2:-}; do
+			[ "${p%%=*}" = "$k" ] && n=$((n - ${p#*=}))
+		done
+		printf " %s=%s" "$k" "$n"
+	done
+}
+
 # randio LABEL T:L SEED WORKERS OPS MAXBLKS REGION
 scn_randio() {
 	l=$1 t=$2
@@ -92,10 +107,12 @@ scn_randio() {
 	fails=""
 	b=$(blk_of "$t")
 	[ -n "$b" ] || { result "$l" FAIL "LUN $t not found"; return; }
+	q0=$(hctx_runs "$b")
 	t0=$(uptime_s)
 	vscsi-guest randio "/dev/$b" "$@" >/tmp/randio.out 2>&1 ||
 		fails="randio exited $?: $(grep -v '^worker=.*sum=' /tmp/randio.out | head -n 3 | tr '\n' ' ')"
 	sed "s/^/@@E2E KV $l /" /tmp/randio.out
+	kv "$l" "queues:$(hctx_runs "$b" "$q0")"
 	kv "$l" "secs=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN{print b-a}')"
 	finish "$l"
 }
@@ -240,10 +257,11 @@ scn_ext4() {
 	finish "$l"
 }
 
-# hotplug LABEL T:L BYTES: the host adds the LUN, the guest sees it with
-# its size and writes to it; the host removes it, the guest sees it go.
+# hotplug LABEL T:L BYTES BYTES2: the host adds the LUN, the guest sees it
+# with its size and writes to it; the host resizes it to BYTES2, the guest
+# sees the new capacity; the host removes it, the guest sees it go.
 scn_hotplug() {
-	l=$1 t=$2 bytes=$3
+	l=$1 t=$2 bytes=$3 bytes2=$4
 	fails=""
 	if [ -n "$(scsi_dir "$t")" ]; then
 		result "$l" FAIL "LUN $t present before it was added"
@@ -256,6 +274,17 @@ scn_hotplug() {
 		kv "$l" "added=$b after=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN{print b-a}')" \
 			"$(vscsi-guest info "/dev/$b")"
 		check "write to the new LUN" vscsi-guest randio "/dev/$b" 5 1 20 8 $((bytes / 2))
+		t0=$(uptime_s)
+		echo "@@E2E REQ hotplug_resize $t $bytes2"
+		i=0
+		while [ $(($(cat "/sys/block/$b/size") * 512)) != "$bytes2" ] && [ $i -lt 300 ]; do
+			sleep 0.1
+			i=$((i + 1))
+		done
+		now=$(($(cat "/sys/block/$b/size") * 512))
+		[ "$now" = "$bytes2" ] || fails="$fails; after the resize the disk has $now bytes, want $bytes2"
+		kv "$l" "resized=$now resize_after=$(awk -v a="$t0" -v b="$(uptime_s)" 'BEGIN{print b-a}')"
+		lsscsi 2>/dev/null | sed "s/^/@@E2E OUT $l lsscsi: /"
 	else
 		fails="$fails; LUN $t did not appear within 60 s"
 	fi
@@ -266,5 +295,38 @@ scn_hotplug() {
 	else
 		fails="$fails; LUN $t still there 60 s after removal"
 	fi
+	finish "$l"
+}
+
+# cdrom LABEL T:L: an MMC LUN: sr_mod attaches it, reads give the image.
+scn_cdrom() {
+	l=$1 t=$2
+	fails=""
+	b=$(blk_of "$t")
+	[ -n "$b" ] || { result "$l" FAIL "LUN $t not found"; return; }
+	d=$(scsi_dir "$t")
+	kv "$l" "dev=$b type=$(cat "$d/type") $(vscsi-guest info "/dev/$b")"
+	case $b in sr*) ;; *) fails="$fails; $t attached as $b, not as a CD-ROM (sr)" ;; esac
+	kv "$l" "sha256=$(dd if="/dev/$b" bs=65536 iflag=direct 2>/dev/null | sha256sum | cut -d' ' -f1)"
+	finish "$l"
+}
+
+# restart LABEL T:L SEED WORKERS OPS MAXBLKS REGION: random I/O while the
+# host kills the back-end and starts it again (QEMU reconnects); the I/O
+# must complete without an error.
+scn_restart() {
+	l=$1 t=$2
+	shift 2
+	fails=""
+	b=$(blk_of "$t")
+	[ -n "$b" ] || { result "$l" FAIL "LUN $t not found"; return; }
+	vscsi-guest randio "/dev/$b" "$@" >/tmp/randio.out 2>&1 &
+	p=$!
+	sleep 0.3
+	echo "@@E2E REQ backend_restart"
+	wait $p || fails="randio exited $?: $(grep -v '^worker=.*sum=' /tmp/randio.out | head -n 3 | tr '\n' ' ')"
+	sed "s/^/@@E2E KV $l /" /tmp/randio.out
+	dmesg | grep -i "\[$b\].*\(error\|fail\|abort\|reset\)" | head -n 5 | sed "s/^/@@E2E OUT $l dmesg: /"
+	dmesg | grep -qi "\[$b\].*\(error\|fail\)" && fails="$fails; the kernel logged I/O errors"
 	finish "$l"
 }

@@ -18,6 +18,7 @@
  *                                the status and the sense key/ASC/ASCQ
  *   zeroout DEV OFF LEN          BLKZEROOUT
  *   gen SEED SIZE                SIZE deterministic bytes on stdout
+ *   seedrng                      credit the kernel RNG (RNDADDENTROPY)
  * Host commands:
  *   randio-check FILE SEED WORKERS OPS MAXBLKS REGION BS
  *                                replays the writes into memory from a zero
@@ -32,6 +33,7 @@
 #include <fcntl.h>
 #include <inttypes.h>
 #include <linux/fs.h>
+#include <linux/random.h>
 #include <sched.h>
 #include <scsi/sg.h>
 #include <stdint.h>
@@ -42,6 +44,7 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #define MAX_WORKERS 16
@@ -391,6 +394,32 @@ static int cmd_zeroout(char **a)
 	return 0;
 }
 
+/* Credit the kernel with entropy so that getrandom() stops blocking: a TCG
+ * guest has no RDRAND and no virtio-rng, and mke2fs waits for a UUID until
+ * the pool initialises by itself (seconds). Nothing here needs secrecy. */
+static int cmd_seedrng(char **a)
+{
+	(void)a;
+	struct {
+		struct rand_pool_info info;
+		uint32_t buf[16];
+	} r;
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	uint64_t st = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^ (uint64_t)getpid();
+	for (int i = 0; i < 16; i++)
+		r.buf[i] = (uint32_t)rnd(&st);
+	r.info.entropy_count = 512;
+	r.info.buf_size = sizeof(r.buf);
+	int fd = open("/dev/urandom", O_WRONLY);
+	if (fd < 0)
+		die("/dev/urandom");
+	if (ioctl(fd, RNDADDENTROPY, &r))
+		die("RNDADDENTROPY");
+	close(fd);
+	return 0;
+}
+
 static int cmd_gen(char **a)
 {
 	uint64_t st = num(a[0]);
@@ -448,6 +477,7 @@ static const struct {
 	{"sgwrite", 3, cmd_sgwrite},
 	{"zeroout", 3, cmd_zeroout},
 	{"gen", 2, cmd_gen},
+	{"seedrng", 0, cmd_seedrng},
 	{"holes", 1, cmd_holes},
 };
 
