@@ -172,7 +172,7 @@ $(B)/bench/%: $(B)/obj/bench/%.o $(COMMON_A) $(LIB_A)
 
 # ---------------------------------------------------------------- targets
 .PHONY: all lib tools tests deps check check-unit check-asan check-golden \
-	check-pkgconfig check-fuzz-corpus check-e2e check-man fuzz demo install clean \
+	check-pkgconfig check-fuzz-corpus check-e2e check-man check-top fuzz demo install clean \
 	bench bench-bin
 
 all: lib tools
@@ -207,6 +207,9 @@ check-man:
 	@out=$$(mandoc -T lint -W warning man/man*/*.[1-9] 2>&1); \
 	if [ -n "$$out" ]; then echo "$$out"; echo "man: 0 passed, 1 failed"; exit 1; fi; \
 	echo "man: $$(ls man/man*/*.[1-9] | wc -l) pages clean"
+
+check-top: all $(B)/bench/top_feed
+	@sh tests/top/run.sh $(B)
 
 check-e2e: all
 	@if [ -x tests/e2e/run.sh ]; then sh tests/e2e/run.sh $(B); \

@@ -23,6 +23,7 @@ layer asan $MAKE --no-print-directory check-asan
 layer golden $MAKE --no-print-directory check-golden
 layer man $MAKE --no-print-directory check-man
 layer dump sh tests/dump/run.sh "$B"
+layer top $MAKE --no-print-directory check-top
 layer tshark sh tests/capture/tshark.sh "$B"
 layer pkgconfig $MAKE --no-print-directory check-pkgconfig
 layer fuzz-corpus $MAKE --no-print-directory check-fuzz-corpus

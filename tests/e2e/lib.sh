@@ -392,7 +392,9 @@ e2e_boot_fail() {
 e2e_tail() {
 	if [ -s "$E2E_BOOT_DIR/console.log" ]; then
 		echo "---- last 40 lines of $E2E_BOOT_DIR/console.log"
-		tr -d '\r' <"$E2E_BOOT_DIR/console.log" | tail -n 40
+		# without the firmware's terminal escapes
+		tr -d '\r' <"$E2E_BOOT_DIR/console.log" |
+			sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g' | tail -n 40
 	else
 		echo "---- no console output"
 	fi

@@ -96,6 +96,16 @@ run_boot() {
 	grep '^@@E2E NOTE' "$r" 2>/dev/null | sed 's/^@@E2E NOTE /e2e:   note: /'
 }
 
+# After the checks of a boot: the console's tail when a scenario failed
+# (a failed boot has shown it already), else the images go.
+boot_done() {
+	if [ -n "$e2e_failed_boot" ]; then
+		[ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$1; e2e_tail; }
+	else
+		rm -f "$1"/*.img
+	fi
+}
+
 # verdict BOOT LABEL: the guest's verdict; prints a FAIL and returns 1 when
 # it is not PASS.
 guest_pass() {
@@ -350,7 +360,7 @@ boot_main() {
 	check_ext4 main ext4 "$d/ext4.img" "$ext4_blocks"
 	check_hotplug main hotplug 4194304 8388608
 	check_cdrom main cdrom "$d/cd.img"
-	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
+	boot_done "$d"
 }
 
 boot_smp1() {
@@ -371,7 +381,7 @@ boot_smp1() {
 	check_randio smp1 randio-512 "$d/s512.img" 512 1 $(echo $S512 | tr , ' ')
 	check_randio smp1 randio-4096 "$d/s4k.img" 4096 1 $(echo $S4K | tr , ' ')
 	check_ext4 smp1 ext4-4096 "$d/e4k.img" "$e4k_blocks"
-	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
+	boot_done "$d"
 }
 
 # Kill -9 the back-end under I/O and start it again; QEMU reconnects
@@ -393,7 +403,7 @@ boot_reconnect() {
 	run_boot reconnect 1 1 "restart,restart,0:0,$RC" "0:0=$d/rc.img"
 	E2E_RECONNECT=""
 	check_randio reconnect restart "$d/rc.img" 512 0 $(echo $RC | tr , ' ')
-	[ -z "$e2e_failed_boot" ] || [ "$boot_ok" = 0 ] || { E2E_BOOT_DIR=$d; e2e_tail; }
+	boot_done "$d"
 }
 
 for b in ${E2E_ONLY:-main smp1}; do

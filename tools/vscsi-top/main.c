@@ -146,7 +146,7 @@ int main(int argc, char **argv)
 	model *m;
 	source *src;
 	char err[256];
-	int c, rc, speed_set = 0, views_set = 0;
+	int c, rc, speed_set = 0;
 
 	memset(&o, 0, sizeof(o));
 	o.speed = 1;
@@ -198,7 +198,6 @@ int main(int argc, char **argv)
 					TOP_NAME, optarg);
 				return 2;
 			}
-			views_set = 1;
 			break;
 		case 'f':
 			o.filter = optarg;
@@ -239,7 +238,6 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	(void)views_set;
 	if (optind < argc || !o.file == !o.monitor) {
 		if (optind < argc)
 			fprintf(stderr, "%s: unexpected argument '%s'\n",
