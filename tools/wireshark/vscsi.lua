@@ -1276,6 +1276,13 @@ T.vu_kinds = {
 -- END GENERATED TABLES
 
 local PLUGIN_VERSION = "0.1.0"
+
+-- Loaded twice (installed in a plugin folder and given with -X
+-- lua_script:): the first copy stays; a second Proto("vscsi") would fail.
+if rawget(_G, "vscsi_trace_dissector") then
+	return
+end
+rawset(_G, "vscsi_trace_dissector", PLUGIN_VERSION)
 if set_plugin_info then
 	set_plugin_info({
 		version = PLUGIN_VERSION,
