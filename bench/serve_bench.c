@@ -90,8 +90,9 @@ static void report(const char *mode, unsigned nq, unsigned qd, uint64_t ops,
 		   double secs)
 {
 	printf("%s queues=%u qd=%u iops=%.0f p50_us=%.2f p99_us=%.2f "
-	       "errors=%llu\n",
+	       "p90_us=%.2f p999_us=%.2f over10ms=%llu errors=%llu\n",
 	       mode, nq, qd, (double)ops / secs, hist_pct(0.5), hist_pct(0.99),
+	       hist_pct(0.9), hist_pct(0.999), (unsigned long long)hist_over,
 	       (unsigned long long)errors);
 }
 

@@ -25,6 +25,7 @@ layer man $MAKE --no-print-directory check-man
 layer dump sh tests/dump/run.sh "$B"
 layer top $MAKE --no-print-directory check-top
 layer tshark sh tests/capture/tshark.sh "$B"
+layer wireshark sh tests/wireshark/run.sh "$B"
 layer pkgconfig $MAKE --no-print-directory check-pkgconfig
 layer fuzz-corpus $MAKE --no-print-directory check-fuzz-corpus
 layer e2e $MAKE --no-print-directory check-e2e

@@ -280,7 +280,7 @@ static int capr_start(vscsi_cap_reader *r)
 	r->fp = fopencookie(r, "r", io);
 	if (!r->fp)
 		return VSCSI_ERR_NOMEM;
-	setvbuf(r->fp, r->stdio_buf, _IOFBF, CAPR_STDIO_BUF);
+	setvbuf(r->fp, r->stdio_buf, _IOFBF, getenv("XBUF") ? strtoul(getenv("XBUF"),0,0) : CAPR_STDIO_BUF);
 	/* one thread reads a reader: no locks in fread */
 	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
 
@@ -327,7 +327,7 @@ vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags, int *err)
 	r->regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	r->in_size = ZSTD_DStreamInSize();
 	r->inbuf = malloc(r->in_size);
-	r->stdio_buf = malloc(CAPR_STDIO_BUF);
+	r->stdio_buf = malloc(getenv("XBUF") ? strtoul(getenv("XBUF"),0,0) : CAPR_STDIO_BUF);
 	r->conns = calloc(CAPR_CONN_SLOTS, sizeof(*r->conns));
 	if (!r->inbuf || !r->stdio_buf || !r->conns)
 		goto fail;

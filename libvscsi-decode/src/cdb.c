@@ -7,10 +7,12 @@
  * Every CDB byte is read after an explicit length check against the bytes
  * present (cdb_has()); bytes past the command's own length are never read.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include "vscsi/cdb.h"
 #include "vscsi/reader.h"
+#include "cdb_int.h"
 #include "cdb_table.h"
 #include "strbuf.h"
 
@@ -66,6 +68,11 @@ struct cdb_sel {
 	unsigned devmask;	/* of those, the ones with these devices */
 	int sa_mode;		/* the chosen rows are service actions */
 	const struct cdb_saop *saop;	/* the opcode's own name, sa_mode */
+	const struct cdb_row *row;	/* !sa_mode: the row, or NULL */
+	/* row's LBA and TRANSFER LENGTH entries in order (NULL-ended), for
+	 * vscsi__cdb_brief_decode(); brief_all: there are more, read all */
+	const struct cdb_field *brief[4];
+	int brief_all;
 };
 
 static const struct cdb_saop *cdb_saop_find(uint8_t opcode)
@@ -78,7 +85,10 @@ static const struct cdb_saop *cdb_saop_find(uint8_t opcode)
 	return NULL;
 }
 
-static void cdb_select(uint8_t opcode, unsigned ptype, struct cdb_sel *s)
+static const struct cdb_row *cdb_match(const struct cdb_sel *s, uint16_t sa);
+
+/* cdb_select() by searching the table (once per opcode and type). */
+static void cdb_select_scan(uint8_t opcode, unsigned ptype, struct cdb_sel *s)
 {
 	unsigned pref = ptype == VSCSI_PTYPE_MMC ? VSCSI_CDB_DEV_MMC
 						 : VSCSI_CDB_DEV_DISK;
@@ -114,6 +124,48 @@ static void cdb_select(uint8_t opcode, unsigned ptype, struct cdb_sel *s)
 		s->saop = cdb_saop_find(opcode);
 		s->sa_mode = s->saop != NULL;
 	}
+	s->row = NULL;
+	if (!s->sa_mode && lo < hi)
+		s->row = cdb_match(s, 0);
+	memset(s->brief, 0, sizeof(s->brief));
+	s->brief_all = 0;
+	if (s->row) {
+		const struct cdb_field *f;
+		unsigned n = 0;
+
+		for (f = s->row->f; f->kind != CDB_F_END; f++) {
+			if (f->kind != CDB_F_LBA && f->kind != CDB_F_XFER)
+				continue;
+			if (n + 1 == sizeof(s->brief) / sizeof(s->brief[0])) {
+				s->brief_all = 1;
+				break;
+			}
+			s->brief[n++] = f;
+		}
+	}
+}
+
+/*
+ * The selection of every opcode for disks [0] and MMC devices [1], made
+ * once: a CDB then costs one index instead of a search of the table.
+ */
+static struct cdb_sel cdb_index[2][256];
+static pthread_once_t cdb_index_once = PTHREAD_ONCE_INIT;
+
+static void cdb_index_build(void)
+{
+	unsigned op;
+
+	for (op = 0; op < 256; op++) {
+		cdb_select_scan((uint8_t)op, VSCSI_PTYPE_DISK, &cdb_index[0][op]);
+		cdb_select_scan((uint8_t)op, VSCSI_PTYPE_MMC, &cdb_index[1][op]);
+	}
+}
+
+static const struct cdb_sel *cdb_select(uint8_t opcode, unsigned ptype)
+{
+	pthread_once(&cdb_index_once, cdb_index_build);
+	return &cdb_index[ptype == VSCSI_PTYPE_MMC][opcode];
 }
 
 static const struct cdb_row *cdb_match(const struct cdb_sel *s, uint16_t sa)
@@ -145,13 +197,12 @@ const vscsi_cdb_desc *vscsi_cdb_table_entry(unsigned i)
 int vscsi_cdb_table_find(uint8_t opcode, uint16_t sa, int has_sa,
 			 unsigned peripheral_type)
 {
-	struct cdb_sel s;
+	const struct cdb_sel *s = cdb_select(opcode, peripheral_type);
 	const struct cdb_row *r;
 
-	cdb_select(opcode, peripheral_type, &s);
-	if ((has_sa != 0) != (s.sa_mode != 0))
+	if ((has_sa != 0) != (s->sa_mode != 0))
 		return VSCSI_ERR_UNSUPPORTED;
-	r = cdb_match(&s, sa);
+	r = cdb_match(s, sa);
 	if (!r)
 		return VSCSI_ERR_UNSUPPORTED;
 	return (int)(r - vscsi__cdb_rows);
@@ -198,13 +249,10 @@ static int cdb_has(const struct cdb_ctx *x, size_t off, size_t n)
 	return off <= x->have && n <= x->have - off;
 }
 
+/* The lowest set bit of mask (8 for none). */
 static unsigned cdb_shift(uint8_t mask)
 {
-	unsigned s = 0;
-
-	while (s < 8 && !(mask & (1u << s)))
-		s++;
-	return s;
+	return mask ? (unsigned)__builtin_ctz(mask) : 8u;
 }
 
 /* Read one field entry into the record, if its bytes were present. */
@@ -573,7 +621,7 @@ static int cdb_group_defined(uint8_t opcode)
 int vscsi_cdb_decode_type(const uint8_t *cdb, size_t len,
 			  unsigned peripheral_type, vscsi_cdb_info *out)
 {
-	struct cdb_sel s;
+	const struct cdb_sel *s;
 	const struct cdb_row *r = NULL;
 	struct cdb_ctx x;
 	size_t cdb_len = 0, lim, ctl;
@@ -593,11 +641,11 @@ int vscsi_cdb_decode_type(const uint8_t *cdb, size_t len,
 	}
 	op = cdb[0];
 	out->opcode = op;
-	cdb_select(op, peripheral_type, &s);
+	s = cdb_select(op, peripheral_type);
 
-	if (s.sa_mode) {
-		out->name = s.saop->name;
-		out->cmdset = s.saop->cmdset;
+	if (s->sa_mode) {
+		out->name = s->saop->name;
+		out->cmdset = s->saop->cmdset;
 		if (op == OP_VARIABLE) {
 			cdb_len = len >= 8 ? 8 + (size_t)cdb[7] : 8;
 			if (len >= 8 && cdb[7] < 2)
@@ -608,16 +656,16 @@ int vscsi_cdb_decode_type(const uint8_t *cdb, size_t len,
 				out->service_action =
 					(uint16_t)(cdb[8] << 8 | cdb[9]);
 		} else {
-			cdb_len = s.saop->cdb_len;
+			cdb_len = s->saop->cdb_len;
 			if (len >= 2) {
 				out->has_sa = 1;
 				out->service_action = cdb[1] & 0x1f;
 			}
 		}
 		if (out->has_sa)
-			r = cdb_match(&s, out->service_action);
-	} else if (s.lo < s.hi) {
-		r = cdb_match(&s, 0);
+			r = cdb_match(s, out->service_action);
+	} else {
+		r = s->row;
 	}
 
 	if (r) {
@@ -631,7 +679,7 @@ int vscsi_cdb_decode_type(const uint8_t *cdb, size_t len,
 			cdb_len = r->d.cdb_len;
 		else if (cdb_len != r->d.cdb_len)
 			rc = VSCSI_ERR_INVALID;
-	} else if (!s.sa_mode) {
+	} else if (!s->sa_mode) {
 		cdb_len = cdb_group_len[op >> 5];
 		guessed = !cdb_group_defined(op);
 		out->cmdset = op >= 0xc0 ? VSCSI_CMDSET_VENDOR
@@ -668,6 +716,107 @@ int vscsi_cdb_decode_type(const uint8_t *cdb, size_t len,
 	return rc;
 }
 
+/* Fixups that change none of the brief's fields (data_dir, format). */
+static int cdb_fix_brief_safe(cdb_fixup_fn fix)
+{
+	return !fix || fix == vscsi__cdb_fix_verify ||
+	       fix == vscsi__cdb_fix_format_unit || fix == vscsi__cdb_fix_toc;
+}
+
+/* An LBA or TRANSFER LENGTH entry, as cdb_field_apply() reads it. */
+static void cdb_brief_field(const struct cdb_ctx *x, const struct cdb_field *f,
+			    vscsi__cdb_brief *out)
+{
+	const uint8_t *b;
+	uint64_t wide;
+	unsigned k;
+
+	if (!cdb_has(x, f->off, f->n))
+		return;
+	b = x->c + f->off;
+	wide = b[0] & f->mask;
+	for (k = 1; k < f->n; k++)
+		wide = wide << 8 | b[k];
+	if (f->kind == CDB_F_LBA) {
+		out->lba = wide;
+		out->fields |= VSCSI_CDB_HAS_LBA;
+	} else {
+		out->xfer_len = (uint32_t)wide;
+		out->fields |= VSCSI_CDB_HAS_XFER;
+	}
+}
+
+/*
+ * vscsi_cdb_decode_type() for a disk, cut to what vscsi_io keeps: the same
+ * choice of row, then only the LBA and TRANSFER LENGTH fields. A row whose
+ * fixup may change them (other than READ/WRITE(6), done here) takes the
+ * whole decode, so the two cannot disagree.
+ */
+void vscsi__cdb_brief_decode(const uint8_t *cdb, size_t len,
+			     vscsi__cdb_brief *out)
+{
+	const struct cdb_sel *s;
+	const struct cdb_row *r = NULL;
+	const struct cdb_field *f;
+	struct cdb_ctx x;
+	uint8_t op;
+
+	memset(out, 0, sizeof(*out));
+	out->op_class = VSCSI_OPC_OTHER;
+	if (!cdb || len == 0)
+		return;
+	op = cdb[0];
+	out->opcode = op;
+	s = cdb_select(op, VSCSI_PTYPE_DISK);
+	if (s->sa_mode) {
+		if (op == OP_VARIABLE) {
+			if (len >= 10 && cdb[7] >= 2) {
+				out->has_sa = 1;
+				out->service_action =
+					(uint16_t)(cdb[8] << 8 | cdb[9]);
+			}
+		} else if (len >= 2) {
+			out->has_sa = 1;
+			out->service_action = cdb[1] & 0x1f;
+		}
+		if (out->has_sa)
+			r = cdb_match(s, out->service_action);
+	} else {
+		r = s->row;
+	}
+	if (!r)
+		return;
+	if (!cdb_fix_brief_safe(r->fix) && r->fix != vscsi__cdb_fix_rw6) {
+		vscsi_cdb_info ci;
+
+		vscsi_cdb_decode_type(cdb, len, VSCSI_PTYPE_DISK, &ci);
+		out->op_class = ci.op_class;
+		out->fields = ci.fields &
+			      (VSCSI_CDB_HAS_LBA | VSCSI_CDB_HAS_XFER);
+		out->lba = ci.lba;
+		out->xfer_len = ci.xfer_len;
+		return;
+	}
+	out->op_class = r->d.op_class;
+	x.c = cdb;
+	x.o = NULL;
+	x.have = len < r->d.cdb_len ? len : r->d.cdb_len;
+	if (r == s->row && !s->brief_all) {
+		unsigned i;
+
+		for (i = 0; (f = s->brief[i]) != NULL; i++)
+			cdb_brief_field(&x, f, out);
+	} else {
+		for (f = r->f; f->kind != CDB_F_END; f++)
+			if (f->kind == CDB_F_LBA || f->kind == CDB_F_XFER)
+				cdb_brief_field(&x, f, out);
+	}
+	/* as vscsi__cdb_fix_rw6() */
+	if (r->fix == vscsi__cdb_fix_rw6 &&
+	    (out->fields & VSCSI_CDB_HAS_XFER) && out->xfer_len == 0)
+		out->xfer_len = 256;
+}
+
 int vscsi_cdb_decode(const uint8_t *cdb, size_t len, vscsi_cdb_info *out)
 {
 	return vscsi_cdb_decode_type(cdb, len, VSCSI_PTYPE_DISK, out);
@@ -676,15 +825,14 @@ int vscsi_cdb_decode(const uint8_t *cdb, size_t len, vscsi_cdb_info *out)
 const char *vscsi_cdb_name_type(uint8_t opcode, uint16_t sa, int has_sa,
 				unsigned peripheral_type)
 {
-	struct cdb_sel s;
+	const struct cdb_sel *s = cdb_select(opcode, peripheral_type);
 	const struct cdb_row *r;
 
-	cdb_select(opcode, peripheral_type, &s);
-	if (s.sa_mode) {
-		r = has_sa ? cdb_match(&s, sa) : NULL;
-		return r ? r->d.name : s.saop->name;
+	if (s->sa_mode) {
+		r = has_sa ? cdb_match(s, sa) : NULL;
+		return r ? r->d.name : s->saop->name;
 	}
-	r = cdb_match(&s, 0);
+	r = cdb_match(s, 0);
 	return r ? r->d.name : "UNKNOWN";
 }
 
@@ -695,10 +843,7 @@ const char *vscsi_cdb_name(uint8_t opcode, uint16_t sa, int has_sa)
 
 int vscsi_cdb_opcode_has_sa(uint8_t opcode, unsigned peripheral_type)
 {
-	struct cdb_sel s;
-
-	cdb_select(opcode, peripheral_type, &s);
-	return s.sa_mode;
+	return cdb_select(opcode, peripheral_type)->sa_mode;
 }
 
 /* ------------------------------------------------------------ text */

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "vscsi/stats.h"
+#include "hist_int.h"
 
 void vscsi_hist_init(vscsi_hist *h)
 {
@@ -15,14 +16,7 @@ void vscsi_hist_init(vscsi_hist *h)
 
 unsigned vscsi_hist_bucket(uint64_t v)
 {
-	unsigned k;
-
-	if (v < VSCSI_HIST_SUB)
-		return (unsigned)v;
-	k = 63u - (unsigned)__builtin_clzll(v);
-	return (k - VSCSI_HIST_SUB_BITS + 1u) * VSCSI_HIST_SUB +
-	       (unsigned)((v >> (k - VSCSI_HIST_SUB_BITS)) &
-			  (VSCSI_HIST_SUB - 1u));
+	return vscsi__hist_bucket(v);
 }
 
 void vscsi_hist_bucket_range(unsigned idx, uint64_t *lo, uint64_t *hi)
@@ -44,13 +38,7 @@ void vscsi_hist_bucket_range(unsigned idx, uint64_t *lo, uint64_t *hi)
 
 void vscsi_hist_add(vscsi_hist *h, uint64_t v)
 {
-	h->bucket[vscsi_hist_bucket(v)]++;
-	h->count++;
-	h->sum = v > UINT64_MAX - h->sum ? UINT64_MAX : h->sum + v;
-	if (v < h->min)
-		h->min = v;
-	if (v > h->max)
-		h->max = v;
+	vscsi__hist_add_at(h, v, vscsi__hist_bucket(v));
 }
 
 void vscsi_hist_merge(vscsi_hist *dst, const vscsi_hist *src)

@@ -4,6 +4,7 @@
 #include "vscsi/cdb.h"
 #include "vscsi/io.h"
 #include "vscsi/sense.h"
+#include "cdb_int.h"
 
 #define SCSI_STATUS_GOOD 0x00
 #define SCSI_STATUS_CONDITION_MET 0x04
@@ -41,13 +42,13 @@ static void io_lun(vscsi_io *io, const vscsi_lun *lun)
 /* The request's facts: LUN, tag, command, LBA, length, data-out. */
 static void io_req(vscsi_io *io, const vscsi_cmd_req *req)
 {
-	vscsi_cdb_info ci;
+	vscsi__cdb_brief ci;
 
 	io_lun(io, &req->lun);
 	io->tag = req->tag;
 	io->task_attr = req->task_attr;
 	io->bytes_out = req->data_out_len;
-	vscsi_cdb_decode(req->cdb, req->cdb_size, &ci);
+	vscsi__cdb_brief_decode(req->cdb, req->cdb_size, &ci);
 	io->has |= VSCSI_IO_HAS_CDB;
 	io->opcode = ci.opcode;
 	io->has_sa = ci.has_sa;

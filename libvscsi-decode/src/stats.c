@@ -1,21 +1,25 @@
 /*
  * Aggregates per group (total, LUN, queue, opcode, class). Each group is a
- * sorted array of rows; the last row used is remembered because consecutive
- * events usually hit the same LUN and queue.
+ * sorted array of rows, with a small direct-mapped cache from key to row
+ * (cleared when a row is inserted), because each event looks up one row in
+ * every group and the keys in use are few (reads and writes alternate, so
+ * remembering only the last row of a group misses often).
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "vscsi/cdb.h"
 #include "vscsi/stats.h"
+#include "hist_int.h"
 
 #define NO_SA 0xffffu
 #define MAX_ERR_KINDS 256u
+#define HINT_BITS 6u		/* 64 cached keys per group */
 
 typedef struct stats_group {
 	vscsi_stats_row *rows;
 	size_t n, cap;
-	size_t last;
+	uint32_t hint[1u << HINT_BITS];	/* row index + 1, or 0 */
 } stats_group;
 
 struct vscsi_stats {
@@ -51,13 +55,17 @@ static void stats_row_init(vscsi_stats_row *r, uint64_t key)
 	vscsi_hist_init(&r->lat);
 }
 
-/* The row for key, made when missing; NULL when out of memory. */
-static vscsi_stats_row *stats_row(stats_group *g, uint64_t key)
+static unsigned stats_hint_slot(uint64_t key)
+{
+	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> (64u - HINT_BITS));
+}
+
+/* stats_row() when the cache missed: search, insert when missing. */
+static vscsi_stats_row *stats_row_find(stats_group *g, uint64_t key,
+				       unsigned slot)
 {
 	size_t lo = 0, hi = g->n;
 
-	if (g->last < g->n && g->rows[g->last].key == key)
-		return &g->rows[g->last];
 	while (lo < hi) {
 		size_t mid = lo + (hi - lo) / 2;
 
@@ -81,9 +89,22 @@ static vscsi_stats_row *stats_row(stats_group *g, uint64_t key)
 			(g->n - lo) * sizeof(*g->rows));
 		stats_row_init(&g->rows[lo], key);
 		g->n++;
+		/* the rows after lo moved */
+		memset(g->hint, 0, sizeof(g->hint));
 	}
-	g->last = lo;
+	g->hint[slot] = (uint32_t)(lo + 1);
 	return &g->rows[lo];
+}
+
+/* The row for key, made when missing; NULL when out of memory. */
+static vscsi_stats_row *stats_row(stats_group *g, uint64_t key)
+{
+	unsigned slot = stats_hint_slot(key);
+	uint32_t i = g->hint[slot];
+
+	if (i && g->rows[i - 1].key == key)
+		return &g->rows[i - 1];
+	return stats_row_find(g, key, slot);
 }
 
 /* Integrate the queue depth up to ts. */
@@ -103,45 +124,62 @@ static void stats_qd_settle(vscsi_stats_row *r, uint64_t ts)
 	}
 }
 
-static void stats_on_request(vscsi_stats_row *r, const vscsi_io *io)
+/*
+ * What one event adds to each of its rows, worked out once. The updates
+ * below avoid branches on what varies from event to event (read or write,
+ * sequential or not): the rows of a random mix would mispredict them in
+ * every group.
+ */
+typedef struct stats_req_ev {
+	uint64_t ts;
+	int rw;			/* has an LBA and is a read or a write */
+	uint64_t lba, end;	/* its LBA and the LBA after it */
+} stats_req_ev;
+
+typedef struct stats_done_ev {
+	uint64_t ts;
+	uint32_t has_submit;	/* its request was seen: queue depth drops */
+	uint64_t is_read, is_write, error;	/* 0 or 1 */
+	uint64_t bytes_read, bytes_written;
+	int has_lat;
+	uint64_t lat;
+	unsigned bucket;	/* of lat */
+} stats_done_ev;
+
+static void stats_on_request(vscsi_stats_row *r, const stats_req_ev *e)
 {
-	stats_qd_settle(r, io->ts_ns);
+	stats_qd_settle(r, e->ts);
 	r->qd_now++;
 	if (r->qd_now > r->qd_max)
 		r->qd_max = r->qd_now;
-	if ((io->has & VSCSI_IO_HAS_LBA) &&
-	    (io->op_class == VSCSI_OPC_READ || io->op_class == VSCSI_OPC_WRITE)) {
-		if (io->lba == r->next_lba) {
-			r->seq++;
-		} else {
-			r->random++;
-			r->seek_sum += io->lba > r->next_lba ?
-					       io->lba - r->next_lba :
-					       r->next_lba - io->lba;
-		}
-		r->next_lba = io->lba + io->xfer_len;
+	if (e->rw) {
+		uint64_t next = r->next_lba;
+		uint64_t dist = e->lba > next ? e->lba - next : next - e->lba;
+		uint64_t seq = dist == 0;
+
+		/* a sequential I/O adds a distance of 0 */
+		r->seq += seq;
+		r->random += 1u - seq;
+		r->seek_sum += dist;
+		r->next_lba = e->end;
 	}
 }
 
-static void stats_on_completion(vscsi_stats_row *r, const vscsi_io *io,
-				int error)
+static void stats_on_completion(vscsi_stats_row *r,
+				const stats_done_ev *e)
 {
-	stats_qd_settle(r, io->ts_ns);
-	/* a completion whose request came before the capture began */
-	if (r->qd_now && (io->has & VSCSI_IO_HAS_SUBMIT))
-		r->qd_now--;
+	stats_qd_settle(r, e->ts);
+	/* a completion whose request came before the capture began leaves
+	 * the depth alone */
+	r->qd_now -= (uint32_t)(r->qd_now != 0) & e->has_submit;
 	r->ios++;
-	if (io->op_class == VSCSI_OPC_READ) {
-		r->reads++;
-		r->bytes_read += io->bytes_in;
-	} else if (io->op_class == VSCSI_OPC_WRITE) {
-		r->writes++;
-		r->bytes_written += io->bytes_out;
-	}
-	if (error)
-		r->errors++;
-	if (io->has & VSCSI_IO_HAS_LATENCY)
-		vscsi_hist_add(&r->lat, io->latency_ns);
+	r->reads += e->is_read;
+	r->bytes_read += e->bytes_read;
+	r->writes += e->is_write;
+	r->bytes_written += e->bytes_written;
+	r->errors += e->error;
+	if (e->has_lat)
+		vscsi__hist_add_at(&r->lat, e->lat, e->bucket);
 }
 
 static void stats_count_error(vscsi_stats *s, const vscsi_io *io)
@@ -194,9 +232,10 @@ static void stats_keys(const vscsi_io *io, uint64_t key[VSCSI_GROUP_COUNT],
 
 int vscsi_stats_add(vscsi_stats *s, const vscsi_io *io)
 {
+	vscsi_stats_row *row[VSCSI_GROUP_COUNT];
 	uint64_t key[VSCSI_GROUP_COUNT];
-	int use[VSCSI_GROUP_COUNT], rc = VSCSI_OK, error = 0;
-	unsigned i;
+	int use[VSCSI_GROUP_COUNT], rc = VSCSI_OK;
+	unsigned i, n = 0;
 
 	if (io->type != VSCSI_IO_REQUEST && io->type != VSCSI_IO_COMPLETION)
 		return VSCSI_OK;
@@ -205,26 +244,44 @@ int vscsi_stats_add(vscsi_stats *s, const vscsi_io *io)
 	if (!s->seen || io->ts_ns > s->last_ns)
 		s->last_ns = io->ts_ns;
 	s->seen = 1;
-	if (io->type == VSCSI_IO_COMPLETION) {
-		error = vscsi_io_is_error(io);
-		if (error)
-			stats_count_error(s, io);
-	}
+	if (io->type == VSCSI_IO_COMPLETION && vscsi_io_is_error(io))
+		stats_count_error(s, io);
 	stats_keys(io, key, use);
 	for (i = 0; i < VSCSI_GROUP_COUNT; i++) {
-		vscsi_stats_row *r;
-
 		if (!use[i])
 			continue;
-		r = stats_row(&s->g[i], key[i]);
-		if (!r) {
-			rc = VSCSI_ERR_NOMEM;
-			continue;
-		}
-		if (io->type == VSCSI_IO_REQUEST)
-			stats_on_request(r, io);
+		row[n] = stats_row(&s->g[i], key[i]);
+		if (row[n])
+			n++;
 		else
-			stats_on_completion(r, io, error);
+			rc = VSCSI_ERR_NOMEM;
+	}
+	if (io->type == VSCSI_IO_REQUEST) {
+		stats_req_ev e;
+
+		e.ts = io->ts_ns;
+		e.rw = (io->has & VSCSI_IO_HAS_LBA) &&
+		       (io->op_class == VSCSI_OPC_READ ||
+			io->op_class == VSCSI_OPC_WRITE);
+		e.lba = io->lba;
+		e.end = io->lba + io->xfer_len;
+		for (i = 0; i < n; i++)
+			stats_on_request(row[i], &e);
+	} else {
+		stats_done_ev e;
+
+		e.ts = io->ts_ns;
+		e.error = vscsi_io_is_error(io) != 0;
+		e.has_submit = (io->has & VSCSI_IO_HAS_SUBMIT) != 0;
+		e.is_read = io->op_class == VSCSI_OPC_READ;
+		e.is_write = io->op_class == VSCSI_OPC_WRITE;
+		e.bytes_read = io->bytes_in & (0 - e.is_read);
+		e.bytes_written = io->bytes_out & (0 - e.is_write);
+		e.has_lat = (io->has & VSCSI_IO_HAS_LATENCY) != 0;
+		e.lat = io->latency_ns;
+		e.bucket = e.has_lat ? vscsi__hist_bucket(e.lat) : 0;
+		for (i = 0; i < n; i++)
+			stats_on_completion(row[i], &e);
 	}
 	return rc;
 }

@@ -441,6 +441,49 @@ START_TEST(vring_enable)
 }
 END_TEST
 
+/* A ring that cannot start is refused by the message that would start
+ * it: a split ring whose size is not a power of two, addresses outside
+ * guest memory (vhost-user.rst: ring addresses are front-end virtual
+ * addresses; virtio 1.2 2.7: Queue Size is a power of 2). */
+START_TEST(bad_ring_refused)
+{
+	vscsi_vu_msg m;
+	vu_msg r;
+	t_fe f;
+	vu_dev *d;
+	int efd;
+
+	t_fe_init(&f);
+	d = t_dev(&f, NULL, 3);
+	t_negotiate(&f, T_SPLIT, 0);
+	t_ring_setup(&f, 2, 16, 0);
+	ck_assert(vu_dev_queue_live(d, 2));
+	ck_assert_uint_eq(t_get_vring_base(&f, 2), 0);
+	ck_assert_uint_eq(t_set_state(&f, VSCSI_VU_SET_VRING_NUM, 2, 12), 0);
+	efd = vu_eventfd();
+	ck_assert_uint_ne(t_set_u64(&f, VSCSI_VU_SET_VRING_KICK, 2, &efd, 1),
+			  0);
+	ck_assert(!vu_dev_queue_live(d, 2));
+	ck_assert_uint_eq(t_set_state(&f, VSCSI_VU_SET_VRING_NUM, 2, 16), 0);
+	ck_assert_uint_eq(t_set_state(&f, VSCSI_VU_SET_VRING_ENABLE, 2, 1), 0);
+	ck_assert(vu_dev_queue_live(d, 2));
+	/* the used ring 8 bytes past the end of memory */
+	t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR,
+	      VSCSI_VU_FLAG_NEED_REPLY);
+	m.u.addr.index = 2;
+	m.u.addr.desc = T_UVA + f.r[2].desc;
+	m.u.addr.avail = T_UVA + f.r[2].avail;
+	m.u.addr.used = T_UVA + T_MEM - 8;
+	ck_assert_int_eq(t_call(&f, &m, NULL, 0), 1);
+	t_reply(&f, &r);
+	ck_assert_uint_ne(r.m.u.u64, 0);
+	ck_assert(!vu_dev_queue_live(d, 2));
+	close(efd);
+	vu_dev_free(d);
+	t_fe_fini(&f);
+}
+END_TEST
+
 /* A looping chain breaks its ring only (error fd signalled); the other
  * ring goes on. */
 START_TEST(malformed_chain_breaks_one_ring)
@@ -1119,6 +1162,7 @@ static Suite *vu_dev_suite(void)
 	tcase_add_test(tc, packed_ring);
 	tcase_add_test(tc, get_vring_base_stops);
 	tcase_add_test(tc, vring_enable);
+	tcase_add_test(tc, bad_ring_refused);
 	tcase_add_test(tc, malformed_chain_breaks_one_ring);
 	tcase_add_test(tc, mem_table_replace);
 	tcase_add_test(tc, add_rem_mem_reg);

@@ -5,12 +5,16 @@
 # the options, files and filter words expected; every filter word they
 # offer compiles in libvscsi-decode's filter language, and every field of
 # the language is offered.
-# Usage: tests/wireshark/completion.sh CHECK_WORDS   (from the top of the
-# tree; CHECK_WORDS is the built tests/wireshark/check_words.c). Prints one
-# line per check and ends with "completion: N passed, N failed".
+# For each tool already built in BIN_DIR, the option list a completion file
+# falls back on (when the tool is not on PATH) holds every option of the
+# tool's --help.
+# Usage: tests/wireshark/completion.sh CHECK_WORDS [BIN_DIR]   (from the top
+# of the tree; CHECK_WORDS is the built tests/wireshark/check_words.c).
+# Prints one line per check and ends with "completion: N passed, N failed".
 set -u
 top=$(pwd)
-words_bin=${1:?usage: completion.sh CHECK_WORDS}
+words_bin=${1:?usage: completion.sh CHECK_WORDS [BIN_DIR]}
+bin_dir=${2:-build/bin}
 comp=$top/completion
 pass=0
 fail=0
@@ -76,7 +80,8 @@ done
 # vscsi-dump
 expect "dump: capture files and folders" "a.pcap.zst;b.pcap;sub" "c.txt;r.html" vscsi-dump ""
 expect "dump: long option" "--stats" "--follow" vscsi-dump --st
-expect "dump: short options" "-j;-f;-c;-v" "" vscsi-dump -
+expect "dump: short options" "-j;-f;-c;-v;-t;-s;-i;-F" "" vscsi-dump -
+expect "dump: --time modes" "rel;abs;epoch;delta;none" "" vscsi-dump --time ""
 expect "dump: --report takes html" "r.html;sub" "a.pcap.zst" vscsi-dump --report ""
 expect "dump: --export formats" "fio;csv" "" vscsi-dump --export ""
 expect "dump: --filter=VALUE form" "status;sense.key" "a.pcap.zst" vscsi-dump --filter = s
@@ -96,7 +101,11 @@ expect "capture: -w takes capture files" "a.pcap.zst;b.pcap;sub" "c.txt" vscsi-c
 expect "capture: -l takes any file (sockets)" "c.txt;a.pcap.zst" "" vscsi-capture -l ""
 expect "capture: --monitor takes any file" "c.txt" "" vscsi-capture --monitor ""
 # vscsi-replay
-expect "replay: options" "--lun;--vhost-user;--map;--timing;--dry-run;--write;--report-json;--report-junit" "" vscsi-replay --
+expect "replay: options" "--serve;--lun;--ctl;--queues;--vhost-user;--map;--timing;--dry-run;--write;--report-json;--report-junit" "" vscsi-replay --
+expect "replay: --lun PATH,options" "img,ro;img,bs=512;img,bs=4096" "" vscsi-replay --lun 0 : 1 = img,
+expect "replay: --ctl commands" "add;remove;resize;list" "" vscsi-replay --ctl s ""
+expect "replay: --ctl add T:L=PATH" "c.txt" "" vscsi-replay --ctl s add 0 : 1 = ""
+expect "replay: --serve takes any file (socket)" "c.txt" "" vscsi-replay --serve ""
 expect "replay: --timing" "asap;original;scale=" "" vscsi-replay --timing ""
 expect "replay: --lun T:L=PATH path" "c.txt;sub" "" vscsi-replay --lun 0 : 1 = ""
 expect "replay: --lun T:L before = offers nothing" "" "c.txt" vscsi-replay --lun 0 : ""
@@ -105,8 +114,10 @@ expect "replay: --report-json takes json" "j.json" "x.xml" vscsi-replay --report
 expect "replay: capture argument" "a.pcap.zst" "c.txt" vscsi-replay --write ""
 expect "replay: filter" "attr == ordered" "" vscsi-replay -f "'attr == or"
 # vscsi-top
-expect "top: options" "--monitor;-r;--speed;--follow;-b;-n;-d" "" vscsi-top -
+expect "top: options" "--monitor;-m;-r;-S;--speed;-F;--follow;-b;-n;-d;-v;-o;-s;-R;-t;--rows;--no-color" "" vscsi-top -
 expect "top: -r takes capture files" "a.pcap.zst;sub" "c.txt" vscsi-top -r ""
+expect "top: --views list" "luns,errors;luns,latency" "luns,luns2" vscsi-top --views luns,
+expect "top: --opcode names" "write10;write16" "read10" vscsi-top -o write1
 expect "top: filter" "class == unmap" "" vscsi-top -f "'class == un"
 
 # a tool on PATH: its --help decides the options
@@ -117,6 +128,27 @@ EOF
 chmod +x "$tmp/bin/vscsi-top"
 expect "top: options read from --help of the installed tool" "--frobnicate;-Z;--monitor" "--speed" vscsi-top -
 rm -f "$tmp/bin/vscsi-top"
+
+# a built tool's options are all in its file's fallback list
+for t in vscsi-dump vscsi-capture vscsi-replay vscsi-top; do
+	[ -x "$bin_dir/$t" ] || continue
+	opts=$("$bin_dir/$t" --help 2>&1 </dev/null | tr -s ' \t,[]|=()' '\n' |
+		grep -E '^(-[A-Za-z0-9]|--[A-Za-z0-9][-A-Za-z0-9]*)$' | sort -u)
+	var="_$(printf '%s' "$t" | tr - _)_options"
+	static=$(bash --norc -c '. "$1/$2"; printf "%s" "${!3}"' sh "$comp" "$t" "$var")
+	missing=
+	for o in $opts; do
+		case " $(printf '%s' "$static" | tr '\n' ' ') " in
+		*" $o "*) ;;
+		*) missing="$missing $o" ;;
+		esac
+	done
+	if [ -n "$opts" ] && [ -z "$missing" ]; then
+		ok "$t: the file lists all $(printf '%s\n' "$opts" | wc -l) options of the built tool's --help"
+	else
+		bad "$t: options of the built tool missing from completion/$t:$missing"
+	fi
+done
 
 # every filter word offered compiles, and every field is offered
 bash --norc -c '

@@ -257,8 +257,8 @@ static void vhost_user(const vscsi_cap_rec *r)
 	if (r->raw_len < VSCSI_VU_HDR_SIZE)
 		return;
 	set(ch == VSCSI_VU_BACKEND ? C_VU_BREQ : C_VU_REQ, "%u",
-	    (unsigned)(r->raw[0] | r->raw[1] << 8 | r->raw[2] << 16 |
-		       (uint32_t)r->raw[3] << 24));
+	    (uint32_t)r->raw[0] | (uint32_t)r->raw[1] << 8 |
+		    (uint32_t)r->raw[2] << 16 | (uint32_t)r->raw[3] << 24);
 	if (vscsi_vu_msg_parse(r->raw, r->raw_len, ch, &m) == VSCSI_OK)
 		set(C_VU_KIND, "%s", vscsi_vu_payload_kind_name(m.payload_kind));
 }

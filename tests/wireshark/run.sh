@@ -320,7 +320,7 @@ fi
 
 # ------------------------------------------------------------ completion
 if command -v bash >/dev/null 2>&1; then
-	bash tests/wireshark/completion.sh "$tmp/check_words" >"$tmp/comp" 2>&1
+	bash tests/wireshark/completion.sh "$tmp/check_words" "$B/bin" >"$tmp/comp" 2>&1
 	grep -v '^completion: ' "$tmp/comp"
 	set -- $(sed -n 's/^completion: \([0-9]*\) passed, \([0-9]*\) failed$/\1 \2/p' "$tmp/comp")
 	if [ $# -eq 2 ]; then

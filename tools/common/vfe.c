@@ -115,6 +115,7 @@ struct vfe {
 	void *event_arg;
 	vfe_stats st;
 	uint64_t idle_polls;
+	uint64_t spin_ns;	/* VFE_SPIN: spin this long before sleeping */
 	vu_msg rx;
 	char errbuf[256];
 };
@@ -1005,6 +1006,7 @@ int vfe_open_fd(int fd, const vfe_opts *o, vfe **out, char *err,
 	v->next_tag = 1;
 	v->on_event = o->on_event;
 	v->event_arg = o->event_arg;
+	v->spin_ns = (uint64_t)(o->spin_us ? o->spin_us : 50) * 1000u;
 	for (i = 0; i < VFE_MAX_REGIONS; i++)
 		v->reg[i].fd = -1;
 	vu_set_timeout(fd, VU_IO_TIMEOUT_MS);
@@ -1555,12 +1557,14 @@ static int vfe_remaining(uint64_t deadline)
 	return (int)((deadline - now + 999999) / 1000000);
 }
 
+static void vfe_spin_irqs(vfe *v, int on);
+static int vfe_wait_irq(vfe *v, uint64_t deadline);
+
 int vfe_poll(vfe *v, int timeout_ms)
 {
-	struct epoll_event evs[16];
 	uint64_t deadline = 0;
 	unsigned k;
-	int n, i, ne;
+	int n;
 
 	if (!v)
 		return VSCSI_ERR_ARG;
@@ -1580,19 +1584,55 @@ int vfe_poll(vfe *v, int timeout_ms)
 	if (timeout_ms > 0)
 		deadline = vfe_now() + (uint64_t)timeout_ms * 1000000u;
 	if (v->flags & VFE_SPIN) {
+		uint64_t spin_end = vfe_now() + v->spin_ns;
+
 		for (k = 1;; k++) {
 			n = vfe_reap_all(v);
 			if (n)
 				return n;
-			if ((k & (SPIN_CHECK - 1)) == 0) {
-				if (vfe_check_socket(v))
+			if ((k & 63) == 0) {
+				uint64_t t = vfe_now();
+
+				if ((k & (SPIN_CHECK - 1)) == 0 && vfe_check_socket(v))
 					return v->dead;
-				if (deadline && vfe_now() >= deadline)
+				if (deadline && t >= deadline)
 					return 0;
+				if (t >= spin_end)
+					break;
 			}
 			vfe_relax();
 		}
+		/* the budget is spent: sleep with interrupts on, so that a
+		 * back-end waiting for this CPU gets it */
+		vfe_spin_irqs(v, 1);
+		n = vfe_wait_irq(v, deadline);
+		vfe_spin_irqs(v, 0);
+		return n;
 	}
+	return vfe_wait_irq(v, deadline);
+}
+
+/* Turn interrupts of the spinning request queues on or off. */
+static void vfe_spin_irqs(vfe *v, int on)
+{
+	unsigned i;
+
+	for (i = VFE_VQ_REQ(0); i < v->nvq; i++)
+		if (v->q[i].spin && !v->q[i].raw && !v->q[i].broken)
+			vscsi_vq_drv_notify_enable(v->q[i].vq, on);
+}
+
+/* Sleep on the call eventfds and the socket until a completion or the
+ * deadline (0: none). Interrupts must be on for what is awaited. */
+static int vfe_wait_irq(vfe *v, uint64_t deadline)
+{
+	struct epoll_event evs[16];
+	int n, i, ne;
+
+	/* after enabling interrupts, look again before sleeping */
+	n = vfe_reap_all(v);
+	if (n)
+		return n;
 	for (;;) {
 		int wait = vfe_remaining(deadline);
 

@@ -28,8 +28,10 @@
  * slot's buffer; data-in is handed to the callback in place.
  *
  * Completions arrive through vfe_poll(): it reaps every queue, calls the
- * callbacks, and when nothing is there waits on the call eventfds (or spins
- * on the rings with VFE_SPIN, for benchmarks). A back-end that goes away
+ * callbacks, and when nothing is there waits on the call eventfds (with
+ * VFE_SPIN it first spins on the rings with interrupts off, for a budget,
+ * so that a back-end that needs this CPU is not starved on a small
+ * machine). A back-end that goes away
  * (closed socket, killed process) makes vfe_poll() return
  * VSCSI_ERR_CLOSED after every command in flight was called back with that
  * error; later submissions fail with it.
@@ -69,7 +71,8 @@ typedef struct vfe vfe;
 /* vfe_opts.flags */
 #define VFE_PACKED 0x1u		/* packed rings (VIRTIO_F_RING_PACKED) */
 #define VFE_SPIN 0x2u		/* vfe_poll spins on the request rings with
-				 * interrupts off, for benchmarks */
+				 * interrupts off for up to spin_us, then
+				 * sleeps with them on (benchmarks) */
 #define VFE_INFLIGHT 0x4u	/* ask INFLIGHT_SHMFD; GET/SET_INFLIGHT_FD */
 #define VFE_ADD_MEM_REG 0x8u	/* ADD_MEM_REG per region instead of
 				 * SET_MEM_TABLE (needs CONFIGURE_MEM_SLOTS) */
@@ -94,6 +97,7 @@ typedef struct vfe_opts {
 				 * (0: 65536); bounds dout + din of one
 				 * command */
 	uint64_t spare;		/* bytes for vfe_alloc (0: 1 MiB) */
+	unsigned spin_us;	/* VFE_SPIN budget per vfe_poll (0: 50) */
 	unsigned event_bufs;	/* event buffers posted at open; 0: 8,
 				 * VFE_NO_EVENT_BUFS: none */
 	uint64_t features;	/* 0: VERSION_1 INDIRECT_DESC EVENT_IDX INOUT

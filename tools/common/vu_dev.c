@@ -461,18 +461,19 @@ static void vu_ring_stop(vu_dev *d, struct vu_ring *r)
 	vu_poll_update(d);
 }
 
-/* Make the ring live or not, from its state. */
-static void vu_ring_update(vu_dev *d, struct vu_ring *r)
+/* Make the ring live or not, from its state. -1 when it should be live
+ * and cannot be (logged): its addresses or size are wrong. */
+static int vu_ring_update(vu_dev *d, struct vu_ring *r)
 {
 	int want = r->started && r->enabled && r->have_addr && r->num &&
 		   !r->broken && !d->quiesced && vscsi_gmem_count(d->mem);
 
 	if (!want) {
 		vu_ring_stop(d, r);
-		return;
+		return 0;
 	}
 	if (r->live)
-		return;
+		return 0;
 	if (vu_ring_translate(d, r, d->mem, &r->desc, &r->avail, &r->used)) {
 		vu_dev_log(d, "vring %u: ring of %u entries at desc 0x%llx "
 			   "avail 0x%llx used 0x%llx is not in guest memory",
@@ -480,11 +481,11 @@ static void vu_ring_update(vu_dev *d, struct vu_ring *r)
 			   (unsigned long long)r->avail_uva,
 			   (unsigned long long)r->used_uva);
 		r->desc = r->avail = r->used = NULL;
-		return;
+		return -1;
 	}
 	if (vu_ring_attach(d, r)) {
 		r->desc = r->avail = r->used = NULL;
-		return;
+		return -1;
 	}
 	vu_ifl_start(d, r);
 	r->live = 1;
@@ -498,6 +499,7 @@ static void vu_ring_update(vu_dev *d, struct vu_ring *r)
 	/* what the driver added before the start */
 	if (r->live && d->ops.queue_kick)
 		d->ops.queue_kick(d, r->q);
+	return 0;
 }
 
 static void vu_ring_reset(vu_dev *d, struct vu_ring *r)
@@ -1168,8 +1170,7 @@ static int vu_h_vring_addr(vu_dev *d, vu_msg *m)
 			   (unsigned long long)r->used_uva);
 		return VU_FAIL;
 	}
-	vu_ring_update(d, r);
-	return VU_OK;
+	return vu_ring_update(d, r) ? VU_FAIL : VU_OK;
 }
 
 static int vu_h_vring_base(vu_dev *d, vu_msg *m)
@@ -1218,6 +1219,7 @@ static struct vu_ring *vu_ring_fd_arg(vu_dev *d, const char *req, uint64_t v)
 static int vu_h_vring_kick(vu_dev *d, vu_msg *m)
 {
 	struct vu_ring *r = vu_ring_fd_arg(d, "SET_VRING_KICK", m->m.u.u64);
+	int rc;
 
 	if (!r)
 		return VU_CLOSE;
@@ -1238,9 +1240,9 @@ static int vu_h_vring_kick(vu_dev *d, vu_msg *m)
 	if (!r->live)
 		r->broken = 0;	/* a new start */
 	r->started = 1;
-	vu_ring_update(d, r);
+	rc = vu_ring_update(d, r);
 	vu_poll_update(d);
-	return VU_OK;
+	return rc ? VU_FAIL : VU_OK;
 }
 
 static int vu_h_vring_call(vu_dev *d, vu_msg *m)
@@ -1280,8 +1282,7 @@ static int vu_h_vring_enable(vu_dev *d, vu_msg *m)
 		return VU_FAIL;
 	}
 	r->enabled = m->m.u.state.num == 1;
-	vu_ring_update(d, r);
-	return VU_OK;
+	return vu_ring_update(d, r) ? VU_FAIL : VU_OK;
 }
 
 static int vu_h_get_queue_num(vu_dev *d, vu_msg *m)

@@ -1568,7 +1568,18 @@ fld("vu_cfg_off", ProtoField.uint32("vscsi.vu.config.offset", "Config offset"))
 fld("vu_cfg_size", ProtoField.uint32("vscsi.vu.config.size", "Config size"))
 fld("vu_cfg_flags", ProtoField.uint32("vscsi.vu.config.flags", "Config flags", base.HEX))
 fld("vu_cfg_data", ProtoField.bytes("vscsi.vu.config.data", "Config data"))
-fld("vu_cfg_field", ProtoField.uint32("vscsi.vu.config.field", "virtio-scsi config field"))
+-- virtio-scsi config space (virtio 1.2 5.6.4), read when GET_CONFIG /
+-- SET_CONFIG carry it: name, offset, size
+local CFG_FIELDS = {
+	{ "num_queues", 0, 4 }, { "seg_max", 4, 4 }, { "max_sectors", 8, 4 },
+	{ "cmd_per_lun", 12, 4 }, { "event_info_size", 16, 4 },
+	{ "sense_size", 20, 4 }, { "cdb_size", 24, 4 }, { "max_channel", 28, 2 },
+	{ "max_target", 30, 2 }, { "max_lun", 32, 4 },
+}
+for _, c in ipairs(CFG_FIELDS) do
+	local mk = c[3] == 2 and ProtoField.uint16 or ProtoField.uint32
+	fld("cfg_" .. c[1], mk("vscsi.vu.config." .. c[1], c[1]))
+end
 fld("vu_area_size", ProtoField.uint64("vscsi.vu.area.size", "Area size", base.HEX))
 fld("vu_area_off", ProtoField.uint64("vscsi.vu.area.offset", "Area offset", base.HEX))
 fld("vu_if_size", ProtoField.uint64("vscsi.vu.inflight.mmap_size", "Inflight mmap size", base.HEX))
@@ -2313,10 +2324,6 @@ local function add_feature_bits(tree, field, range, u, names)
 	end
 end
 
--- virtio-scsi config space (5.6.4), when a GET_CONFIG reads it from 0.
-local CFG_FIELDS = { "num_queues", "seg_max", "max_sectors", "cmd_per_lun",
-	"event_info_size", "sense_size", "cdb_size" }
-
 -- The message: 0 request  4 flags (bits 0-1 version, 2 REPLY, 3 NEED_REPLY)
 -- 8 size, then size bytes of payload. Returns text for the info column.
 local function dissect_vu_msg(tree, m, channel)
@@ -2450,10 +2457,10 @@ local function dissect_vu_msg(tree, m, channel)
 		if pl:len() > 12 then
 			local d = pl(12, pl:len() - 12)
 			local it = tree:add(F.vu_cfg_data, d)
-			for i, nm in ipairs(CFG_FIELDS) do
-				local o = (i - 1) * 4 - off
-				if o >= 0 and o + 4 <= math.min(cs, d:len()) then
-					it:add_le(F.vu_cfg_field, d(o, 4)):prepend_text(nm .. ": ")
+			for _, c in ipairs(CFG_FIELDS) do
+				local o = c[2] - off
+				if o >= 0 and o + c[3] <= math.min(cs, d:len()) then
+					it:add_le(F["cfg_" .. c[1]], d(o, c[3]))
 				end
 			end
 		end
