@@ -6,6 +6,8 @@
 # with the direct emulation at the same total depth. Goal: >= 0.85 of the
 # direct IOPS at QD32.
 #   sh bench/serve.sh [BUILD-DIR] [SECONDS] [SIZE-MiB]
+# SERVE_ARGS (environment) is added to the back-end's command line, e.g.
+# SERVE_ARGS="-v" to compare back-end options in the same way.
 set -eu
 B=${1:-build}
 SECS=${2:-5}
@@ -21,7 +23,9 @@ PID=
 trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 dd if=/dev/zero of="$T/lun.img" bs=1M count="$MIB" status=none
 
-"$REPLAY" --serve "$T/sock" --queues 2 --lun "0:0=$T/lun.img" 2>"$T/log" &
+# shellcheck disable=SC2086
+"$REPLAY" --serve "$T/sock" --queues 2 --lun "0:0=$T/lun.img" ${SERVE_ARGS:-} \
+	2>"$T/log" &
 PID=$!
 n=0
 while [ ! -S "$T/sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done

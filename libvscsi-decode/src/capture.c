@@ -7,6 +7,7 @@
 #include "vscsi/capture.h"
 #include "vscsi/reader.h"
 #include "capture_layout.h"
+#include "mem_int.h"
 
 int vscsi_cap_linktype(void)
 {
@@ -78,6 +79,22 @@ size_t vscsi__cap_hdr_len(unsigned type)
 	}
 }
 
+static uint16_t capp_le16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t capp_le32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static uint64_t capp_le64(const uint8_t *p)
+{
+	return (uint64_t)capp_le32(p) | (uint64_t)capp_le32(p + 4) << 32;
+}
+
 /*
  * Request and completion body (vscsi-capture(5), "REQUEST AND COMPLETION"):
  *
@@ -85,23 +102,22 @@ size_t vscsi__cap_hdr_len(unsigned type)
  *   40 writable_bytes  44 vs_len  48 data_len  52 reserved  56 digest (u64)
  *
  * raw = the first (vs_len + data_len) bytes of "vs part, data part", cut.
+ * Every record passes here, so the body is read straight from the header:
+ * the caller has checked VSCSI_CAP_REQ_HDR_LEN <= hdr_len <= len.
  */
-static int capp_chain(vscsi_rd *r, vscsi_cap_rec *out)
+static int capp_chain(const uint8_t *h, vscsi_cap_rec *out)
 {
 	uint64_t full;
 
-	out->head = vscsi_rd_le32(r);
-	out->used_len = vscsi_rd_le32(r);
-	out->n_readable = vscsi_rd_le16(r);
-	out->n_writable = vscsi_rd_le16(r);
-	out->readable_bytes = vscsi_rd_le32(r);
-	out->writable_bytes = vscsi_rd_le32(r);
-	out->hdr_len = vscsi_rd_le32(r);
-	out->data_len = vscsi_rd_le32(r);
-	vscsi_rd_skip(r, 4);
-	out->digest = vscsi_rd_le64(r);
-	if (vscsi_rd_error(r))
-		return vscsi_rd_error(r);
+	out->head = capp_le32(h + CAPL_RQ_HEAD);
+	out->used_len = capp_le32(h + CAPL_RQ_USED_LEN);
+	out->n_readable = capp_le16(h + CAPL_RQ_N_READABLE);
+	out->n_writable = capp_le16(h + CAPL_RQ_N_WRITABLE);
+	out->readable_bytes = capp_le32(h + CAPL_RQ_READABLE);
+	out->writable_bytes = capp_le32(h + CAPL_RQ_WRITABLE);
+	out->hdr_len = capp_le32(h + CAPL_RQ_VS_LEN);
+	out->data_len = capp_le32(h + CAPL_RQ_DATA_LEN);
+	out->digest = capp_le64(h + CAPL_RQ_DIGEST);
 
 	full = (uint64_t)out->hdr_len + out->data_len;
 	if (out->raw_len > full)
@@ -212,25 +228,26 @@ static int capp_notify(vscsi_rd *r, vscsi_cap_rec *out)
  */
 int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out)
 {
+	const uint8_t *b = p;
 	vscsi_rd r;
 	size_t hdr_len, rec_len, min;
 	int rc;
 
 	if (!p || !out)
 		return VSCSI_ERR_ARG;
-	memset(out, 0, sizeof(*out));
+	vscsi__zero(out, sizeof(*out));
 	if (len < VSCSI_CAP_COMMON_LEN)
 		return VSCSI_ERR_TRUNCATED;
 
-	vscsi_rd_init(&r, p, len);
-	out->version = vscsi_rd_u8(&r);
-	out->type = vscsi_rd_u8(&r);
-	hdr_len = vscsi_rd_le16(&r);
-	rec_len = vscsi_rd_le32(&r);
-	out->conn = vscsi_rd_le32(&r);
-	out->vq = vscsi_rd_le16(&r);
-	out->flags = vscsi_rd_le16(&r);
-	out->seq = vscsi_rd_le64(&r);
+	/* the 24 bytes are there: read them in place */
+	out->version = b[CAPL_VERSION];
+	out->type = b[CAPL_TYPE];
+	hdr_len = capp_le16(b + CAPL_HDR_LEN);
+	rec_len = capp_le32(b + CAPL_REC_LEN);
+	out->conn = capp_le32(b + CAPL_CONN);
+	out->vq = capp_le16(b + CAPL_VQ);
+	out->flags = capp_le16(b + CAPL_FLAGS);
+	out->seq = capp_le64(b + CAPL_SEQ);
 
 	if (out->version == 0 || hdr_len < VSCSI_CAP_COMMON_LEN)
 		return VSCSI_ERR_INVALID;
@@ -241,7 +258,7 @@ int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out)
 	if (hdr_len > len)
 		return VSCSI_ERR_TRUNCATED;
 
-	out->rec = (const uint8_t *)p;
+	out->rec = b;
 	out->rec_len = len;
 	out->rec_hdr_len = hdr_len;
 	out->raw = out->rec + hdr_len;
@@ -255,15 +272,13 @@ int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out)
 	if (hdr_len < min)
 		return VSCSI_ERR_INVALID;
 
-	/* The body is read from its own window so that fields a later
-	 * version appends (hdr_len above min) are skipped. */
+	/* min <= hdr_len <= len: the body is there. Fields a later version
+	 * appends (hdr_len above min) are skipped. */
+	if (out->type == VSCSI_REC_REQUEST || out->type == VSCSI_REC_COMPLETION)
+		return capp_chain(b, out);
 	vscsi_rd_init(&r, out->rec, hdr_len);
 	vscsi_rd_skip(&r, VSCSI_CAP_COMMON_LEN);
 	switch (out->type) {
-	case VSCSI_REC_REQUEST:
-	case VSCSI_REC_COMPLETION:
-		rc = capp_chain(&r, out);
-		break;
 	case VSCSI_REC_VHOST_USER:
 		rc = capp_vu(&r, out);
 		break;

@@ -73,6 +73,7 @@ struct vscsi_cap_reader {
 
 	struct capr_conn *conns;
 	unsigned n_conns;
+	struct capr_conn *last_conn;	/* the last record's, or NULL */
 
 	vscsi_cap_rstats st;
 	char errmsg[256];
@@ -280,7 +281,7 @@ static int capr_start(vscsi_cap_reader *r)
 	r->fp = fopencookie(r, "r", io);
 	if (!r->fp)
 		return VSCSI_ERR_NOMEM;
-	setvbuf(r->fp, r->stdio_buf, _IOFBF, getenv("XBUF") ? strtoul(getenv("XBUF"),0,0) : CAPR_STDIO_BUF);
+	setvbuf(r->fp, r->stdio_buf, _IOFBF, CAPR_STDIO_BUF);
 	/* one thread reads a reader: no locks in fread */
 	__fsetlocking(r->fp, FSETLOCKING_BYCALLER);
 
@@ -327,7 +328,7 @@ vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags, int *err)
 	r->regular = fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode);
 	r->in_size = ZSTD_DStreamInSize();
 	r->inbuf = malloc(r->in_size);
-	r->stdio_buf = malloc(getenv("XBUF") ? strtoul(getenv("XBUF"),0,0) : CAPR_STDIO_BUF);
+	r->stdio_buf = malloc(CAPR_STDIO_BUF);
 	r->conns = calloc(CAPR_CONN_SLOTS, sizeof(*r->conns));
 	if (!r->inbuf || !r->stdio_buf || !r->conns)
 		goto fail;
@@ -378,28 +379,43 @@ vscsi_cap_reader *vscsi_cap_reader_open(const char *path, unsigned flags,
 	return vscsi_cap_reader_open_fd(fd, flags, err);
 }
 
-/* Count sequence gaps of rec's connection. */
-static void capr_seq(vscsi_cap_reader *r, vscsi_cap_rec *rec)
+/* The sequence slot of conn, made when missing; NULL when the table is
+ * full. */
+static struct capr_conn *capr_conn(vscsi_cap_reader *r, uint32_t conn)
 {
-	uint32_t h;
-	unsigned i;
+	uint32_t h = (conn * 2654435761u) >> 22;	/* 10 bits: 1024 slots */
 	struct capr_conn *c = NULL;
+	unsigned i;
 
-	if (rec->conn == VSCSI_CAP_CONN_NONE)
-		return;
-	h = (rec->conn * 2654435761u) >> 22;	/* 10 bits: 1024 slots */
 	for (i = 0; i < CAPR_CONN_SLOTS; i++) {
 		c = &r->conns[(h + i) & (CAPR_CONN_SLOTS - 1)];
-		if (!c->used || c->conn == rec->conn)
+		if (!c->used || c->conn == conn)
 			break;
 	}
 	if (!c->used) {
 		if (r->n_conns >= CAPR_CONN_MAX)
-			return;
+			return NULL;
 		c->used = 1;
-		c->conn = rec->conn;
+		c->conn = conn;
 		c->next = 0;
 		r->n_conns++;
+	}
+	return c;
+}
+
+/* Count sequence gaps of rec's connection. */
+static void capr_seq(vscsi_cap_reader *r, vscsi_cap_rec *rec)
+{
+	struct capr_conn *c = r->last_conn;
+
+	if (rec->conn == VSCSI_CAP_CONN_NONE)
+		return;
+	/* records of one connection come in runs */
+	if (!c || c->conn != rec->conn) {
+		c = capr_conn(r, rec->conn);
+		if (!c)
+			return;
+		r->last_conn = c;
 	}
 	if (rec->seq != c->next) {
 		r->st.seq_gaps++;
@@ -518,8 +534,8 @@ int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
 
 			/* libpcap cut a record longer than the snap length
 			 * and skipped the rest: rec_len says how much */
-			if (h->caplen >= VSCSI_CAP_COMMON_LEN &&
-			    h->caplen == (uint32_t)pcap_snapshot(r->p) &&
+			if (h->caplen == r->st.snaplen &&
+			    h->caplen >= VSCSI_CAP_COMMON_LEN &&
 			    capr_le32(d + CAPL_REC_LEN) > h->caplen)
 				skipped = capr_le32(d + CAPL_REC_LEN);
 			r->off += CAPL_PCAP_REC_HDR + (uint64_t)skipped;

@@ -14,6 +14,7 @@
 #include "vscsi/reader.h"
 #include "cdb_int.h"
 #include "cdb_table.h"
+#include "mem_int.h"
 #include "strbuf.h"
 
 #define OP_VARIABLE 0x7f	/* SPC-5 variable-length CDB */
@@ -69,10 +70,15 @@ struct cdb_sel {
 	int sa_mode;		/* the chosen rows are service actions */
 	const struct cdb_saop *saop;	/* the opcode's own name, sa_mode */
 	const struct cdb_row *row;	/* !sa_mode: the row, or NULL */
-	/* row's LBA and TRANSFER LENGTH entries in order (NULL-ended), for
-	 * vscsi__cdb_brief_decode(); brief_all: there are more, read all */
-	const struct cdb_field *brief[4];
-	int brief_all;
+	/* vscsi__cdb_brief_decode() of row, when brief_ok: its LBA and
+	 * TRANSFER LENGTH entries in order, and whether READ(6)'s rule
+	 * applies */
+	int brief_ok;
+	int brief_rw6;
+	unsigned nbrief;
+	struct cdb_brief_ent {
+		uint8_t kind, off, n, mask;
+	} brief[3];
 };
 
 static const struct cdb_saop *cdb_saop_find(uint8_t opcode)
@@ -86,6 +92,38 @@ static const struct cdb_saop *cdb_saop_find(uint8_t opcode)
 }
 
 static const struct cdb_row *cdb_match(const struct cdb_sel *s, uint16_t sa);
+
+static int cdb_fix_brief_safe(cdb_fixup_fn fix);
+
+/* The entries vscsi__cdb_brief_decode() reads for s->row, when they are
+ * few and no fixup but READ(6)'s touches them. */
+static void cdb_brief_plan(struct cdb_sel *s)
+{
+	const struct cdb_field *f;
+	unsigned n = 0;
+
+	s->brief_ok = 0;
+	s->brief_rw6 = 0;
+	s->nbrief = 0;
+	memset(s->brief, 0, sizeof(s->brief));
+	if (!s->row || (!cdb_fix_brief_safe(s->row->fix) &&
+			s->row->fix != vscsi__cdb_fix_rw6))
+		return;
+	for (f = s->row->f; f->kind != CDB_F_END; f++) {
+		if (f->kind != CDB_F_LBA && f->kind != CDB_F_XFER)
+			continue;
+		if (n == sizeof(s->brief) / sizeof(s->brief[0]))
+			return;
+		s->brief[n].kind = f->kind;
+		s->brief[n].off = f->off;
+		s->brief[n].n = f->n;
+		s->brief[n].mask = f->mask;
+		n++;
+	}
+	s->nbrief = n;
+	s->brief_rw6 = s->row->fix == vscsi__cdb_fix_rw6;
+	s->brief_ok = 1;
+}
 
 /* cdb_select() by searching the table (once per opcode and type). */
 static void cdb_select_scan(uint8_t opcode, unsigned ptype, struct cdb_sel *s)
@@ -127,22 +165,7 @@ static void cdb_select_scan(uint8_t opcode, unsigned ptype, struct cdb_sel *s)
 	s->row = NULL;
 	if (!s->sa_mode && lo < hi)
 		s->row = cdb_match(s, 0);
-	memset(s->brief, 0, sizeof(s->brief));
-	s->brief_all = 0;
-	if (s->row) {
-		const struct cdb_field *f;
-		unsigned n = 0;
-
-		for (f = s->row->f; f->kind != CDB_F_END; f++) {
-			if (f->kind != CDB_F_LBA && f->kind != CDB_F_XFER)
-				continue;
-			if (n + 1 == sizeof(s->brief) / sizeof(s->brief[0])) {
-				s->brief_all = 1;
-				break;
-			}
-			s->brief[n++] = f;
-		}
-	}
+	cdb_brief_plan(s);
 }
 
 /*
@@ -630,7 +653,7 @@ int vscsi_cdb_decode_type(const uint8_t *cdb, size_t len,
 
 	if (!out)
 		return VSCSI_ERR_ARG;
-	memset(out, 0, sizeof(*out));
+	vscsi__zero(out, sizeof(*out));
 	out->name = "UNKNOWN";
 	out->cmdset = VSCSI_CMDSET_UNKNOWN;
 	out->op_class = VSCSI_OPC_OTHER;
@@ -724,20 +747,21 @@ static int cdb_fix_brief_safe(cdb_fixup_fn fix)
 }
 
 /* An LBA or TRANSFER LENGTH entry, as cdb_field_apply() reads it. */
-static void cdb_brief_field(const struct cdb_ctx *x, const struct cdb_field *f,
+static void cdb_brief_field(const uint8_t *cdb, size_t have, unsigned kind,
+			    unsigned off, unsigned n, uint8_t mask,
 			    vscsi__cdb_brief *out)
 {
 	const uint8_t *b;
 	uint64_t wide;
 	unsigned k;
 
-	if (!cdb_has(x, f->off, f->n))
+	if (off > have || n > have - off)
 		return;
-	b = x->c + f->off;
-	wide = b[0] & f->mask;
-	for (k = 1; k < f->n; k++)
+	b = cdb + off;
+	wide = b[0] & mask;
+	for (k = 1; k < n; k++)
 		wide = wide << 8 | b[k];
-	if (f->kind == CDB_F_LBA) {
+	if (kind == CDB_F_LBA) {
 		out->lba = wide;
 		out->fields |= VSCSI_CDB_HAS_LBA;
 	} else {
@@ -750,7 +774,8 @@ static void cdb_brief_field(const struct cdb_ctx *x, const struct cdb_field *f,
  * vscsi_cdb_decode_type() for a disk, cut to what vscsi_io keeps: the same
  * choice of row, then only the LBA and TRANSFER LENGTH fields. A row whose
  * fixup may change them (other than READ/WRITE(6), done here) takes the
- * whole decode, so the two cannot disagree.
+ * whole decode, so the two cannot disagree. The index plans the usual rows
+ * (no service action) beforehand.
  */
 void vscsi__cdb_brief_decode(const uint8_t *cdb, size_t len,
 			     vscsi__cdb_brief *out)
@@ -758,18 +783,31 @@ void vscsi__cdb_brief_decode(const uint8_t *cdb, size_t len,
 	const struct cdb_sel *s;
 	const struct cdb_row *r = NULL;
 	const struct cdb_field *f;
-	struct cdb_ctx x;
-	uint8_t op;
+	size_t have;
+	unsigned i;
 
 	memset(out, 0, sizeof(*out));
 	out->op_class = VSCSI_OPC_OTHER;
 	if (!cdb || len == 0)
 		return;
-	op = cdb[0];
-	out->opcode = op;
-	s = cdb_select(op, VSCSI_PTYPE_DISK);
+	out->opcode = cdb[0];
+	s = cdb_select(cdb[0], VSCSI_PTYPE_DISK);
+	if (s->brief_ok) {
+		r = s->row;
+		out->op_class = r->d.op_class;
+		have = len < r->d.cdb_len ? len : r->d.cdb_len;
+		for (i = 0; i < s->nbrief; i++)
+			cdb_brief_field(cdb, have, s->brief[i].kind,
+					s->brief[i].off, s->brief[i].n,
+					s->brief[i].mask, out);
+		/* as vscsi__cdb_fix_rw6() */
+		if (s->brief_rw6 && (out->fields & VSCSI_CDB_HAS_XFER) &&
+		    out->xfer_len == 0)
+			out->xfer_len = 256;
+		return;
+	}
 	if (s->sa_mode) {
-		if (op == OP_VARIABLE) {
+		if (cdb[0] == OP_VARIABLE) {
 			if (len >= 10 && cdb[7] >= 2) {
 				out->has_sa = 1;
 				out->service_action =
@@ -798,19 +836,11 @@ void vscsi__cdb_brief_decode(const uint8_t *cdb, size_t len,
 		return;
 	}
 	out->op_class = r->d.op_class;
-	x.c = cdb;
-	x.o = NULL;
-	x.have = len < r->d.cdb_len ? len : r->d.cdb_len;
-	if (r == s->row && !s->brief_all) {
-		unsigned i;
-
-		for (i = 0; (f = s->brief[i]) != NULL; i++)
-			cdb_brief_field(&x, f, out);
-	} else {
-		for (f = r->f; f->kind != CDB_F_END; f++)
-			if (f->kind == CDB_F_LBA || f->kind == CDB_F_XFER)
-				cdb_brief_field(&x, f, out);
-	}
+	have = len < r->d.cdb_len ? len : r->d.cdb_len;
+	for (f = r->f; f->kind != CDB_F_END; f++)
+		if (f->kind == CDB_F_LBA || f->kind == CDB_F_XFER)
+			cdb_brief_field(cdb, have, f->kind, f->off, f->n,
+					f->mask, out);
 	/* as vscsi__cdb_fix_rw6() */
 	if (r->fix == vscsi__cdb_fix_rw6 &&
 	    (out->fields & VSCSI_CDB_HAS_XFER) && out->xfer_len == 0)

@@ -5,6 +5,7 @@
 #include "vscsi/io.h"
 #include "vscsi/sense.h"
 #include "cdb_int.h"
+#include "mem_int.h"
 
 #define SCSI_STATUS_GOOD 0x00
 #define SCSI_STATUS_CONDITION_MET 0x04
@@ -23,7 +24,7 @@ const char *vscsi_io_type_name(unsigned type)
 static void io_base(vscsi_io *io, unsigned type, uint32_t conn, uint16_t vq,
 		    uint16_t head, uint64_t ts_ns)
 {
-	memset(io, 0, sizeof(*io));
+	vscsi__zero(io, sizeof(*io));
 	io->type = (uint8_t)type;
 	io->conn = conn;
 	io->vq = vq;

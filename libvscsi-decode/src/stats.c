@@ -60,8 +60,9 @@ static unsigned stats_hint_slot(uint64_t key)
 	return (unsigned)((key * 0x9e3779b97f4a7c15ull) >> (64u - HINT_BITS));
 }
 
-/* stats_row() when the cache missed: search, insert when missing. */
-static vscsi_stats_row *stats_row_find(stats_group *g, uint64_t key,
+/* stats_row() when the cache missed: search, insert when missing. Rare:
+ * kept out of the callers. */
+static __attribute__((noinline)) vscsi_stats_row *stats_row_find(stats_group *g, uint64_t key,
 				       unsigned slot)
 {
 	size_t lo = 0, hi = g->n;
@@ -213,29 +214,46 @@ static void stats_count_error(vscsi_stats *s, const vscsi_io *io)
 	e->count = 1;
 }
 
-static void stats_keys(const vscsi_io *io, uint64_t key[VSCSI_GROUP_COUNT],
-		       int use[VSCSI_GROUP_COUNT])
+/*
+ * The rows io counts in, one per group that applies to it: the total, its
+ * LUN (a normal LUN), its queue, its opcode and its class (a CDB was
+ * read). Returns how many; *rc is VSCSI_ERR_NOMEM when a row could not be
+ * made.
+ */
+static unsigned stats_rows_of(vscsi_stats *s, const vscsi_io *io,
+			      vscsi_stats_row *row[VSCSI_GROUP_COUNT], int *rc)
 {
-	key[VSCSI_GROUP_TOTAL] = 0;
-	use[VSCSI_GROUP_TOTAL] = 1;
-	key[VSCSI_GROUP_LUN] = (uint64_t)io->target << 16 | io->lun;
-	use[VSCSI_GROUP_LUN] = (io->has & VSCSI_IO_HAS_LUN) &&
-			       io->lun_kind == VSCSI_LUN_NORMAL;
-	key[VSCSI_GROUP_QUEUE] = (uint64_t)io->conn << 16 | io->vq;
-	use[VSCSI_GROUP_QUEUE] = 1;
-	key[VSCSI_GROUP_OPCODE] = (uint64_t)io->opcode << 16 |
-				  (io->has_sa ? io->sa : NO_SA);
-	use[VSCSI_GROUP_OPCODE] = (io->has & VSCSI_IO_HAS_CDB) != 0;
-	key[VSCSI_GROUP_CLASS] = io->op_class;
-	use[VSCSI_GROUP_CLASS] = (io->has & VSCSI_IO_HAS_CDB) != 0;
+	unsigned n = 0, want = 2;
+
+	row[n] = stats_row(&s->g[VSCSI_GROUP_TOTAL], 0);
+	n += row[n] != NULL;
+	if ((io->has & VSCSI_IO_HAS_LUN) && io->lun_kind == VSCSI_LUN_NORMAL) {
+		want++;
+		row[n] = stats_row(&s->g[VSCSI_GROUP_LUN],
+				   (uint64_t)io->target << 16 | io->lun);
+		n += row[n] != NULL;
+	}
+	row[n] = stats_row(&s->g[VSCSI_GROUP_QUEUE],
+			   (uint64_t)io->conn << 16 | io->vq);
+	n += row[n] != NULL;
+	if (io->has & VSCSI_IO_HAS_CDB) {
+		want += 2;
+		row[n] = stats_row(&s->g[VSCSI_GROUP_OPCODE],
+				   (uint64_t)io->opcode << 16 |
+				   (io->has_sa ? io->sa : NO_SA));
+		n += row[n] != NULL;
+		row[n] = stats_row(&s->g[VSCSI_GROUP_CLASS], io->op_class);
+		n += row[n] != NULL;
+	}
+	*rc = n == want ? VSCSI_OK : VSCSI_ERR_NOMEM;
+	return n;
 }
 
 int vscsi_stats_add(vscsi_stats *s, const vscsi_io *io)
 {
 	vscsi_stats_row *row[VSCSI_GROUP_COUNT];
-	uint64_t key[VSCSI_GROUP_COUNT];
-	int use[VSCSI_GROUP_COUNT], rc = VSCSI_OK;
-	unsigned i, n = 0;
+	unsigned i, n;
+	int rc;
 
 	if (io->type != VSCSI_IO_REQUEST && io->type != VSCSI_IO_COMPLETION)
 		return VSCSI_OK;
@@ -244,18 +262,7 @@ int vscsi_stats_add(vscsi_stats *s, const vscsi_io *io)
 	if (!s->seen || io->ts_ns > s->last_ns)
 		s->last_ns = io->ts_ns;
 	s->seen = 1;
-	if (io->type == VSCSI_IO_COMPLETION && vscsi_io_is_error(io))
-		stats_count_error(s, io);
-	stats_keys(io, key, use);
-	for (i = 0; i < VSCSI_GROUP_COUNT; i++) {
-		if (!use[i])
-			continue;
-		row[n] = stats_row(&s->g[i], key[i]);
-		if (row[n])
-			n++;
-		else
-			rc = VSCSI_ERR_NOMEM;
-	}
+	n = stats_rows_of(s, io, row, &rc);
 	if (io->type == VSCSI_IO_REQUEST) {
 		stats_req_ev e;
 
@@ -272,6 +279,8 @@ int vscsi_stats_add(vscsi_stats *s, const vscsi_io *io)
 
 		e.ts = io->ts_ns;
 		e.error = vscsi_io_is_error(io) != 0;
+		if (e.error)
+			stats_count_error(s, io);
 		e.has_submit = (io->has & VSCSI_IO_HAS_SUBMIT) != 0;
 		e.is_read = io->op_class == VSCSI_OPC_READ;
 		e.is_write = io->op_class == VSCSI_OPC_WRITE;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "vscsi/stats.h"
+#include "mem_int.h"
 
 #define NO_ENTRY UINT32_MAX
 #define DEFAULT_MAX (1u << 20)
@@ -116,11 +117,15 @@ static int track_grow(vscsi_tracker *t)
 	return track_rehash(t, n * 2 > t->nslot ? n * 2 : t->nslot);
 }
 
+/*
+ * The entry for key, with key, ts_ns and seq set; the caller fills is_ctrl
+ * and req. NULL (with *rc) when the tracker is full.
+ */
 static vscsi_inflight *track_insert(vscsi_tracker *t, vscsi_track_key key,
 				    uint64_t ts_ns, int *rc)
 {
 	vscsi_inflight *e;
-	size_t i;
+	size_t i = 0;
 
 	t->c.submitted++;
 	if (t->nslot) {
@@ -143,11 +148,11 @@ static vscsi_inflight *track_insert(vscsi_tracker *t, vscsi_track_key key,
 			*rc = err == VSCSI_ERR_NOSPACE ? err : VSCSI_ERR_NOMEM;
 			return NULL;
 		}
+		/* the table was rebuilt */
+		i = track_find(t, key);
 	}
-	i = track_find(t, key);
 	t->slot[i] = t->free_list[--t->nfree];
 	e = &t->pool[t->slot[i]];
-	memset(e, 0, sizeof(*e));
 	e->key = key;
 	e->ts_ns = ts_ns;
 	e->seq = t->next_seq++;
@@ -164,7 +169,7 @@ int vscsi_tracker_submit_cmd(vscsi_tracker *t, vscsi_track_key key,
 
 	if (e) {
 		e->is_ctrl = 0;
-		e->req.cmd = *req;
+		vscsi__copy(&e->req.cmd, req, sizeof(*req));
 	}
 	return rc;
 }
@@ -177,6 +182,7 @@ int vscsi_tracker_submit_ctrl(vscsi_tracker *t, vscsi_track_key key,
 
 	if (e) {
 		e->is_ctrl = 1;
+		memset(&e->req, 0, sizeof(e->req));
 		e->req.ctrl = *req;
 	}
 	return rc;
@@ -216,7 +222,7 @@ int vscsi_tracker_complete(vscsi_tracker *t, vscsi_track_key key,
 		return 0;
 	}
 	if (out)
-		*out = t->pool[t->slot[i]];
+		vscsi__copy(out, &t->pool[t->slot[i]], sizeof(*out));
 	track_remove_slot(t, i);
 	t->c.completed++;
 	return 1;

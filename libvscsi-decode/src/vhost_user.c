@@ -35,6 +35,10 @@
 #define P_CONFIG VSCSI_VU_P_CONFIG
 #define P_AREA VSCSI_VU_P_VRING_AREA
 #define P_INFL VSCSI_VU_P_INFLIGHT
+/* The inflight description: 20 bytes of fields in the doc, 24 on the wire
+ * (QEMU's padded struct); built at 24, parsed at either. */
+#define VU_INFLIGHT_DOC 20
+#define VU_INFLIGHT_WIRE 24
 #define P_DEVST VSCSI_VU_P_DEVICE_STATE
 #define P_SHARED VSCSI_VU_P_SHARED_OBJECT
 #define P_RAW VSCSI_VU_P_RAW
@@ -255,7 +259,7 @@ static long vu_fixed_size(unsigned kind)
 	case P_LOG: return 16;
 	case P_IOTLB: return 32;
 	case P_AREA: return 24;
-	case P_INFL: return 20;
+	case P_INFL: return VU_INFLIGHT_WIRE;
 	case P_DEVST: return 8;
 	case P_SHARED: return 16;
 	default: return -1;
@@ -276,6 +280,10 @@ static int vu_size_fits(unsigned kind, uint32_t size)
 		       size - VSCSI_VU_CONFIG_HDR_SIZE <= VSCSI_VU_MAX_CONFIG;
 	case P_RAW:
 		return size <= VSCSI_VU_MAX_PAYLOAD;
+	case P_INFL:
+		/* QEMU: the doc's 20 bytes, sent as QEMU's C struct padded to
+		 * 24 (and QEMU refuses anything else); accept both */
+		return size == VU_INFLIGHT_DOC || size == VU_INFLIGHT_WIRE;
 	default:
 		fixed = vu_fixed_size(kind);
 		return fixed >= 0 && (unsigned long)fixed == size;
@@ -417,6 +425,8 @@ static int vu_decode(vscsi_rd *r, unsigned kind, vscsi_vu_msg *m)
 		m->u.inflight.mmap_offset = vscsi_rd_le64(r);
 		m->u.inflight.num_queues = vscsi_rd_le16(r);
 		m->u.inflight.queue_size = vscsi_rd_le16(r);
+		if (m->hdr.size == VU_INFLIGHT_WIRE)
+			vscsi_rd_skip(r, VU_INFLIGHT_WIRE - VU_INFLIGHT_DOC);
 		break;
 	case P_DEVST:
 		m->u.dev_state.direction = vscsi_rd_le32(r);
@@ -593,6 +603,7 @@ int vscsi_vu_msg_build(const vscsi_vu_msg *m, void *buf, size_t len)
 		vscsi_put_le64(q + 8, m->u.inflight.mmap_offset);
 		vscsi_put_le16(q + 16, m->u.inflight.num_queues);
 		vscsi_put_le16(q + 18, m->u.inflight.queue_size);
+		memset(q + VU_INFLIGHT_DOC, 0, VU_INFLIGHT_WIRE - VU_INFLIGHT_DOC);
 		break;
 	case P_DEVST:
 		vscsi_put_le32(q, m->u.dev_state.direction);

@@ -7,6 +7,7 @@
 #include "vscsi/common.h"
 #include "vscsi/reader.h"
 #include "vscsi/virtio_scsi.h"
+#include "mem_int.h"
 
 #define VS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -22,6 +23,26 @@
 #define VS_TMF_RESP_SIZE 1u
 #define VS_AN_RESP_SIZE 5u
 #define VS_CTRL_REQ_MAX VS_TMF_REQ_SIZE
+
+/* Fields of a header already checked to be whole (the fast paths). */
+static uint16_t vs_get16(const uint8_t *p, int be)
+{
+	return (uint16_t)(be ? p[0] << 8 | p[1] : p[0] | p[1] << 8);
+}
+
+static uint32_t vs_get32(const uint8_t *p, int be)
+{
+	return be ? (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+			    (uint32_t)p[2] << 8 | p[3]
+		  : (uint32_t)p[0] | (uint32_t)p[1] << 8 |
+			    (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+
+static uint64_t vs_get64(const uint8_t *p, int be)
+{
+	return be ? (uint64_t)vs_get32(p, 1) << 32 | vs_get32(p + 4, 1)
+		  : (uint64_t)vs_get32(p + 4, 0) << 32 | vs_get32(p, 0);
+}
 
 /* ------------------------------------------------------------------ names */
 
@@ -122,7 +143,8 @@ const char *vscsi_reset_reason_name(uint32_t reason)
 
 /* ------------------------------------------------------------------- LUN */
 
-void vscsi_lun_decode(const uint8_t raw[8], vscsi_lun *out)
+/* vscsi_lun_decode(), inlined into the request parser. */
+static inline void vs_lun_decode(const uint8_t raw[8], vscsi_lun *out)
 {
 	static const uint8_t wlun_literal[8] = { 0xc1, 0x01, 0, 0, 0, 0, 0, 0 };
 	uint8_t b2 = raw[2], b3 = raw[3];
@@ -152,6 +174,11 @@ void vscsi_lun_decode(const uint8_t raw[8], vscsi_lun *out)
 		out->kind = VSCSI_LUN_REPORT_LUNS;
 		out->lun = 0;
 	}
+}
+
+void vscsi_lun_decode(const uint8_t raw[8], vscsi_lun *out)
+{
+	vs_lun_decode(raw, out);
 }
 
 void vscsi_lun_encode(uint8_t raw[8], uint8_t target, uint16_t lun, int flat)
@@ -305,14 +332,34 @@ static int vs_cmd_req_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 	const uint8_t *lun;
 	vscsi_rd r;
 
-	memset(out, 0, sizeof(*out));
+	vscsi__zero(out, sizeof(*out));
 	out->hdr_len = hdr;
 	out->has_pi = (uint8_t)vs_has(cfg, VSCSI_F_T10_PI);
+	if (len >= hdr) {
+		/* the whole header is there (the usual case): read it in
+		 * place; the same fields as the reader below */
+		const uint8_t *q = p + VS_REQ_FIXED;
+
+		vs_lun_decode(p, &out->lun);
+		out->tag = vs_get64(p + 8, be);
+		out->task_attr = p[16];
+		out->prio = p[17];
+		out->crn = p[18];
+		if (out->has_pi) {
+			out->pi_bytesout = vs_get32(q, be);
+			out->pi_bytesin = vs_get32(q + 4, be);
+			q += VS_REQ_PI;
+		}
+		memcpy(out->cdb, q, cfg->cdb_size);
+		out->cdb_size = (uint16_t)cfg->cdb_size;
+		out->data_out_len = total - hdr;
+		return VSCSI_OK;
+	}
 	vscsi_rd_init(&r, p, len);
 
 	lun = vscsi_rd_ptr(&r, 8);
 	if (lun)
-		vscsi_lun_decode(lun, &out->lun);
+		vs_lun_decode(lun, &out->lun);
 	out->tag = vscsi_rd_e64(&r, be);
 	out->task_attr = vscsi_rd_u8(&r);
 	out->prio = vscsi_rd_u8(&r);
@@ -421,8 +468,23 @@ static int vs_cmd_resp_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 	size_t keep;
 	vscsi_rd r;
 
-	memset(out, 0, sizeof(*out));
+	vscsi__zero(out, sizeof(*out));
 	out->hdr_len = hdr;
+	if (len >= hdr) {
+		/* the whole header is there (the usual case): read it in
+		 * place; the same fields as the reader below */
+		out->sense_len = vs_get32(p, be);
+		out->resid = vs_get32(p + 4, be);
+		out->status_qualifier = vs_get16(p + 8, be);
+		out->status = p[10];
+		out->response = p[11];
+		keep = out->sense_len < cfg->sense_size ? out->sense_len
+							: cfg->sense_size;
+		memcpy(out->sense, p + VS_RESP_FIXED, keep);
+		out->sense_copied = (uint16_t)keep;
+		out->data_in_len = total - hdr;
+		return VSCSI_OK;
+	}
 	vscsi_rd_init(&r, p, len);
 	out->sense_len = vscsi_rd_e32(&r, be);
 	out->resid = vscsi_rd_e32(&r, be);

@@ -1097,6 +1097,34 @@ START_TEST(loop_kicks_poll_and_close)
 }
 END_TEST
 
+/* A kick fd that is a pipe whose writer left fires EPOLLHUP for ever: it
+ * is dropped (once), and the loop goes quiet. */
+START_TEST(kick_fd_hangup)
+{
+	vu_loop *loop = vu_loop_new();
+	int p[2], i, n = 0;
+	t_fe f;
+	vu_dev *d;
+
+	t_fe_init(&f);
+	d = t_dev(&f, loop, 3);
+	t_negotiate(&f, T_SPLIT, 0);
+	t_ring_setup(&f, 2, 16, 0);
+	ck_assert_int_eq(pipe(p), 0);
+	ck_assert_uint_eq(t_set_u64(&f, VSCSI_VU_SET_VRING_KICK, 2, &p[0], 1),
+			  0);
+	close(p[0]);
+	close(p[1]);
+	for (i = 0; i < 5; i++)
+		n += vu_loop_run_once(loop, 20);
+	ck_assert_int_eq(n, 1);
+	ck_assert(vu_dev_queue_live(d, 2));
+	vu_dev_free(d);
+	t_fe_fini(&f);
+	vu_loop_free(loop);
+}
+END_TEST
+
 static unsigned t_loop_calls[4];
 static vu_loop *t_loop_l;
 static int t_loop_fds[2];
@@ -1174,6 +1202,7 @@ static Suite *vu_dev_suite(void)
 	tcase_add_test(tc, reset_device);
 	tcase_add_test(tc, loop_kicks_poll_and_close);
 	tcase_add_test(tc, loop_delete_in_callback);
+	tcase_add_test(tc, kick_fd_hangup);
 	suite_add_tcase(s, tc);
 	return s;
 }

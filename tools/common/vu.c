@@ -162,16 +162,6 @@ static int vu_take_fds(struct msghdr *mh, vu_msg *out)
 	return err;
 }
 
-/* GET_INFLIGHT_FD / SET_INFLIGHT_FD (request or reply) at the padded
- * size: the library reads the documented 20 bytes. */
-static int vu_inflight_padded(const vscsi_vu_hdr *h, int channel)
-{
-	return channel == VSCSI_VU_FRONTEND &&
-	       (h->request == VSCSI_VU_GET_INFLIGHT_FD ||
-		h->request == VSCSI_VU_SET_INFLIGHT_FD) &&
-	       h->size == VU_INFLIGHT_PADDED;
-}
-
 int vu_recv(int fd, int channel, uint64_t protocol_features, vu_msg *out)
 {
 	union {
@@ -215,33 +205,15 @@ int vu_recv(int fd, int channel, uint64_t protocol_features, vu_msg *out)
 		got += (size_t)r;
 	}
 	err = vscsi_vu_hdr_parse(out->raw, VSCSI_VU_HDR_SIZE, &h);
-	if (!err && vu_inflight_padded(&h, channel)) {
-		/* QEMU and libvhost-user send the inflight description as
-		 * their C struct: 20 bytes of fields padded to 24. Read all
-		 * 24 (raw keeps them, for forwarding) and parse the 20. */
-		uint8_t tmp[VSCSI_VU_HDR_SIZE + VU_INFLIGHT_PADDED];
-
-		err = vu_read_full(fd, out->raw + VSCSI_VU_HDR_SIZE, h.size);
-		if (!err) {
-			out->raw_len = VSCSI_VU_HDR_SIZE + h.size;
-			memcpy(tmp, out->raw, out->raw_len);
-			tmp[8] = VU_INFLIGHT_SIZE;
-			err = vscsi_vu_msg_parse(tmp, VSCSI_VU_HDR_SIZE +
-						 VU_INFLIGHT_SIZE, channel,
-						 &out->m);
-			out->m.hdr.size = h.size;
-		}
-	} else {
-		if (!err)
-			err = vscsi_vu_hdr_check(&h, channel);
-		if (!err)
-			err = vu_read_full(fd, out->raw + VSCSI_VU_HDR_SIZE,
-					   h.size);
-		if (!err) {
-			out->raw_len = VSCSI_VU_HDR_SIZE + h.size;
-			err = vscsi_vu_msg_parse(out->raw, out->raw_len,
-						 channel, &out->m);
-		}
+	if (!err)
+		err = vscsi_vu_hdr_check(&h, channel);
+	if (!err)
+		err = vu_read_full(fd, out->raw + VSCSI_VU_HDR_SIZE,
+				   h.size);
+	if (!err) {
+		out->raw_len = VSCSI_VU_HDR_SIZE + h.size;
+		err = vscsi_vu_msg_parse(out->raw, out->raw_len,
+					 channel, &out->m);
 	}
 	if (!err) {
 		want = vscsi_vu_msg_fds_pf(&out->m, protocol_features);
@@ -345,22 +317,4 @@ int vu_request_u64(int fd, uint32_t request, uint64_t value, uint32_t flags)
 	m.payload_kind = VSCSI_VU_P_U64;
 	m.u.u64 = value;
 	return vu_send(fd, &m, NULL, 0);
-}
-
-int vu_send_inflight(int fd, const vscsi_vu_msg *m, const int *fds,
-		     unsigned nfds)
-{
-	uint8_t buf[VSCSI_VU_HDR_SIZE + VU_INFLIGHT_PADDED];
-	int n;
-
-	if (m->payload_kind != VSCSI_VU_P_INFLIGHT)
-		return VSCSI_ERR_ARG;
-	memset(buf, 0, sizeof(buf));
-	n = vscsi_vu_msg_build(m, buf, sizeof(buf));
-	if (n < 0)
-		return n;
-	if (n != VSCSI_VU_HDR_SIZE + VU_INFLIGHT_SIZE)
-		return VSCSI_ERR_ARG;
-	buf[8] = VU_INFLIGHT_PADDED;	/* le32 size: 24 */
-	return vu_send_raw(fd, buf, sizeof(buf), fds, nfds);
 }

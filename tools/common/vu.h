@@ -25,11 +25,6 @@
 #define VU_MAX_FDS 16		/* more than SET_MEM_TABLE's 8 */
 #define VU_MAX_MSG (VSCSI_VU_HDR_SIZE + VSCSI_VU_MAX_PAYLOAD)
 #define VU_IO_TIMEOUT_MS 5000
-/* The inflight description (GET/SET_INFLIGHT_FD): 20 bytes in the document,
- * 24 on the wire from QEMU and libvhost-user (their C struct's padding).
- * vu_recv accepts both; senders should send 24 (vu_send_inflight). */
-#define VU_INFLIGHT_SIZE 20
-#define VU_INFLIGHT_PADDED 24
 
 /* A received message: raw bytes (for forwarding unchanged), the decoded
  * form, and the fds that came with it (owned by the holder). */
@@ -73,10 +68,6 @@ int vu_send(int fd, const vscsi_vu_msg *m, const int *fds, unsigned nfds);
 /* Send bytes as they are (a proxy forwarding a message unchanged). */
 int vu_send_raw(int fd, const void *buf, size_t len, const int *fds,
 		unsigned nfds);
-/* Send an inflight description (m->payload_kind VSCSI_VU_P_INFLIGHT) padded
- * to 24 bytes, as QEMU requires of the GET_INFLIGHT_FD reply. */
-int vu_send_inflight(int fd, const vscsi_vu_msg *m, const int *fds,
-		     unsigned nfds);
 /* Close every fd a message holds and forget them. */
 void vu_msg_close_fds(vu_msg *m);
 

@@ -1,5 +1,6 @@
 /* The back-end side of one vhost-user connection; see vu_dev.h. */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,18 @@ static int vu_take_fd(vu_msg *m, unsigned i)
 		return -1;
 	fd = m->fds[i];
 	m->fds[i] = -1;
+	return fd;
+}
+
+/* Take a kick/call/error fd: nonblocking, so that a peer that sends a
+ * full pipe instead of an eventfd cannot stall this thread. */
+static int vu_take_notify_fd(vu_msg *m)
+{
+	int fd = vu_take_fd(m, 0);
+	int fl;
+
+	if (fd >= 0 && (fl = fcntl(fd, F_GETFL)) >= 0 && !(fl & O_NONBLOCK))
+		fcntl(fd, F_SETFL, fl | O_NONBLOCK);
 	return fd;
 }
 
@@ -529,7 +542,14 @@ static void vu_kick_cb(void *arg, int fd, uint32_t events)
 	struct vu_ring *r = arg;
 	vu_dev *d = r->d;
 
-	(void)events;
+	if (events & (EPOLLHUP | EPOLLERR)) {
+		/* not an eventfd (a pipe whose writer left): it would fire
+		 * for ever; the ring gets no more kicks */
+		vu_dev_log(d, "vring %u: the kick fd hung up; no more kicks",
+			   r->q);
+		vu_kick_unwatch(d, r);
+		return;
+	}
 	vu_eventfd_drain(fd);
 	if (r->live && !r->broken && d->ops.queue_kick)
 		d->ops.queue_kick(d, r->q);
@@ -981,7 +1001,7 @@ static int vu_reply(vu_dev *d, vscsi_vu_msg *r, const int *fds, unsigned n)
 	r->hdr.flags = VSCSI_VU_VERSION | VSCSI_VU_FLAG_REPLY;
 	r->channel = VSCSI_VU_FRONTEND;
 	if (r->payload_kind == VSCSI_VU_P_INFLIGHT)
-		rc = vu_send_inflight(d->fd, r, fds, n);
+		rc = vu_send(d->fd, r, fds, n);
 	else
 		rc = vu_send(d->fd, r, fds, n);
 	if (rc) {
@@ -1228,7 +1248,7 @@ static int vu_h_vring_kick(vu_dev *d, vu_msg *m)
 		r->polled = 1;
 	} else {
 		r->polled = 0;
-		r->kick_fd = vu_take_fd(m, 0);
+		r->kick_fd = vu_take_notify_fd(m);
 		if (d->loop && vu_loop_add(d->loop, r->kick_fd, EPOLLIN,
 					   vu_kick_cb, r)) {
 			vu_dev_log(d, "SET_VRING_KICK: vring %u: cannot watch "
@@ -1253,7 +1273,7 @@ static int vu_h_vring_call(vu_dev *d, vu_msg *m)
 		return VU_CLOSE;
 	vu_close(&r->call_fd);
 	if (!(m->m.u.u64 & VSCSI_VU_NOFD_MASK))
-		r->call_fd = vu_take_fd(m, 0);
+		r->call_fd = vu_take_notify_fd(m);
 	return VU_OK;
 }
 
@@ -1265,7 +1285,7 @@ static int vu_h_vring_err(vu_dev *d, vu_msg *m)
 		return VU_CLOSE;
 	vu_close(&r->err_fd);
 	if (!(m->m.u.u64 & VSCSI_VU_NOFD_MASK))
-		r->err_fd = vu_take_fd(m, 0);
+		r->err_fd = vu_take_notify_fd(m);
 	return VU_OK;
 }
 

@@ -47,6 +47,9 @@
  * le16 last_batch_head, le16 used_idx) and desc_num 16-byte entries (u8
  * inflight, 5 pad, le16 next, le64 counter).
  *
+ * Notification fds from the peer are made nonblocking; the process should
+ * ignore SIGPIPE (a call fd may be a pipe whose reader is gone).
+ *
  * Threads: a vu_dev and everything it calls run on the thread of its loop.
  */
 #ifndef VSCSI_TOOLS_VU_DEV_H

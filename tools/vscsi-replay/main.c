@@ -14,7 +14,7 @@ static void usage(FILE *f)
 {
 	fputs("usage: vscsi-replay --serve SOCKET --lun T:L=PATH[,opts] ... "
 	      "[--ctl CTLSOCKET]\n"
-	      "                    [--queues N] [-v]\n"
+	      "                    [--queues N] [--poll-us US] [-v]\n"
 	      "       vscsi-replay --ctl CTLSOCKET add T:L=PATH[,opts] | "
 	      "remove T:L |\n"
 	      "                    resize T:L | list | help\n"
@@ -27,6 +27,8 @@ static void usage(FILE *f)
 	      "  --ctl SOCKET    with --serve: a control socket; alone: send "
 	      "it a command\n"
 	      "  --queues N      request queues offered (default 16)\n"
+	      "  --poll-us US    poll busy queues US microseconds before "
+	      "sleeping (default 0)\n"
 	      "  -v, --verbose   log connections (-vv: every vhost-user "
 	      "message)\n"
 	      "  -V, --version   print the version\n"
@@ -42,6 +44,7 @@ int main(int argc, char **argv)
 		{ "lun", required_argument, NULL, 'L' },
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "queues", required_argument, NULL, 'Q' },
+		{ "poll-us", required_argument, NULL, 'P' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
@@ -53,6 +56,7 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	o.queues = SDEV_DEFAULT_QUEUES;
+	o.poll_us = SDEV_DEFAULT_POLL_US;
 	luns = calloc((size_t)argc, sizeof(*luns));
 	if (!luns) {
 		fprintf(stderr, "%s: out of memory\n", REPLAY_PROG);
@@ -86,6 +90,20 @@ int main(int argc, char **argv)
 			o.queues = (unsigned)n;
 			break;
 		}
+		case 'P': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end ||
+			    n > 1000000) {
+				fprintf(stderr, "%s: --poll-us %s: want 0 to "
+					"1000000\n", REPLAY_PROG, optarg);
+				free(luns);
+				return 2;
+			}
+			o.poll_us = (unsigned)n;
+			break;
+		}
 		case 'v':
 			o.verbose++;
 			break;
@@ -104,6 +122,21 @@ int main(int argc, char **argv)
 		}
 	}
 	if (o.socket) {
+		unsigned i;
+
+		/* a LUN that does not parse is a usage error; one that does
+		 * not open is found by serve_main */
+		for (i = 0; i < o.nluns; i++) {
+			emu_lun_cfg cfg;
+			char err[256];
+
+			if (emu_lun_parse(o.luns[i], &cfg, err, sizeof(err))) {
+				fprintf(stderr, "%s: --lun %s: %s\n",
+					REPLAY_PROG, o.luns[i], err);
+				free(luns);
+				return 2;
+			}
+		}
 		if (optind < argc) {
 			fprintf(stderr, "%s: --serve: unexpected argument "
 				"'%s'\n", REPLAY_PROG, argv[optind]);

@@ -23,6 +23,8 @@
 /* Request queues offered by default (GET_QUEUE_NUM answers 2 + this). */
 #define SDEV_DEFAULT_QUEUES 16
 #define SDEV_MAX_QUEUES (VU_DEV_MAX_QUEUES - 2)
+/* Polling after a busy round, by default (--poll-us). */
+#define SDEV_DEFAULT_POLL_US 0
 
 /* Feature bits offered: VERSION_1, INOUT, HOTPLUG, CHANGE, indirect
  * descriptors, event index, packed rings. */
@@ -33,6 +35,8 @@ typedef struct sdev sdev;
 typedef struct sdev_cfg {
 	unsigned id;		/* connection number (logs) */
 	unsigned queues;	/* request queues, 1..SDEV_MAX_QUEUES */
+	uint64_t poll_ns;	/* after a busy round, poll the rings this
+				 * long before sleeping (0: never) */
 	int verbose;
 	/* The connection ended; called from the loop (do not free s here,
 	 * stop the loop and free after). */
@@ -70,6 +74,7 @@ typedef struct serve_opts {
 	const char **luns;
 	unsigned nluns;
 	unsigned queues;
+	unsigned poll_us;
 	int verbose;
 } serve_opts;
 

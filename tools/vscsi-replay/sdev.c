@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "replay.h"
@@ -36,6 +37,8 @@
 #define SDEV_IOV_EXTRA 16
 /* Writable pieces an event buffer's first 16 bytes may come in. */
 #define SDEV_EVT_SEGS 16
+/* Longest stretch of polling before the loop is looked at again. */
+#define SDEV_SPIN_MAX_NS 1000000u
 /* Requests whose iovecs fit in the request itself. */
 #define SDEV_INLINE_IOV 24
 
@@ -606,20 +609,13 @@ static void sdev_queue_stop(vu_dev *d, unsigned q)
 	sdev_drain(d);
 }
 
-static void sdev_queue_kick(vu_dev *d, unsigned q)
+/* Take every chain of request or control ring q; how many. */
+static unsigned sdev_ring_run(sdev *s, unsigned q)
 {
-	sdev *s = vu_dev_arg(d);
-	unsigned budget = 0;
+	unsigned n = 0;
 
-	if (s->stopping)
-		return;
-	if (q == VSCSI_VQ_EVENT) {
-		sdev_event_kick(s, q);
-		sdev_notify_all(s);
-		return;
-	}
 	for (;;) {
-		int rc = vu_dev_pop(d, q, &s->chain);
+		int rc = vu_dev_pop(s->vu, q, &s->chain);
 
 		if (rc <= 0)
 			break;
@@ -628,10 +624,76 @@ static void sdev_queue_kick(vu_dev *d, unsigned q)
 		else
 			sdev_cmd(s, q, &s->chain);
 		/* let completions out now and then on a busy ring */
-		if (++budget % 64 == 0)
+		if (++n % 64 == 0)
 			sdev_poll(s);
 	}
+	return n;
+}
+
+static uint64_t sdev_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/*
+ * After a busy round, keep polling every live request ring (and the
+ * emulation's completions) for a while with kicks turned off: a driver
+ * that submits as completions arrive then needs no kick and this thread no
+ * wake-up. Kicks are turned back on, and the rings looked at once more,
+ * before the thread sleeps.
+ */
+static void sdev_spin(sdev *s)
+{
+	uint64_t start = sdev_now_ns(), end = start + s->cfg.poll_ns;
+	unsigned q;
+
+	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
+		if (vu_dev_queue_live(s->vu, q))
+			vscsi_vq_notify_enable(vu_dev_vq(s->vu, q), 0);
+	while (!s->stopping) {
+		unsigned n = 0;
+		uint64_t now;
+
+		for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
+			n += sdev_ring_run(s, q);
+		sdev_poll(s);
+		now = sdev_now_ns();
+		/* back to the loop now and then: the control and event
+		 * queues and the socket wait there */
+		if (now - start >= SDEV_SPIN_MAX_NS)
+			break;
+		if (n)
+			end = now + s->cfg.poll_ns;
+		else if (now >= end)
+			break;
+	}
+	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
+		if (vu_dev_queue_live(s->vu, q)) {
+			vscsi_vq_notify_enable(vu_dev_vq(s->vu, q), 1);
+			sdev_ring_run(s, q);
+		}
 	sdev_poll(s);
+}
+
+static void sdev_queue_kick(vu_dev *d, unsigned q)
+{
+	sdev *s = vu_dev_arg(d);
+	unsigned n;
+
+	if (s->stopping)
+		return;
+	if (q == VSCSI_VQ_EVENT) {
+		sdev_event_kick(s, q);
+		sdev_notify_all(s);
+		return;
+	}
+	n = sdev_ring_run(s, q);
+	sdev_poll(s);
+	if (n && q >= VSCSI_VQ_REQUEST0 && s->cfg.poll_ns)
+		sdev_spin(s);
 }
 
 static void sdev_features_set(vu_dev *d, uint64_t features)

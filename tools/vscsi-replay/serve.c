@@ -178,6 +178,7 @@ static void *conn_main(void *arg)
 	memset(&sc, 0, sizeof(sc));
 	sc.id = c->id;
 	sc.queues = c->srv->o->queues;
+	sc.poll_ns = (uint64_t)c->srv->o->poll_us * 1000u;
 	sc.verbose = c->srv->o->verbose;
 	sc.closed = conn_closed;
 	sc.arg = c;
