@@ -2,7 +2,9 @@
  * Request tracking: an open-addressing hash table (linear probing, deletion
  * by backward shift, so no tombstones) from (conn, vq, head) to an entry in
  * a pool. Entries are large (a whole request), so the table holds pool
- * indices and entries never move.
+ * indices and entries never move. The table keeps each key beside its
+ * index, so that probing, and completing without a copy of the entry,
+ * touch the table alone.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +16,13 @@
 #define DEFAULT_MAX (1u << 20)
 #define INITIAL_POOL 256u
 
+struct track_slot {
+	uint64_t key;		/* track_pack() of the entry's key */
+	uint32_t idx;		/* pool index, or NO_ENTRY */
+};
+
 struct vscsi_tracker {
-	uint32_t *slot;		/* table: pool index or NO_ENTRY */
+	struct track_slot *slot;	/* the table */
 	size_t nslot;		/* power of two, >= 2 * pool size */
 	vscsi_inflight *pool;
 	uint32_t *free_list;	/* stack of free pool indices */
@@ -27,19 +34,18 @@ struct vscsi_tracker {
 	vscsi_tracker_counts c;
 };
 
-static uint64_t track_hash(vscsi_track_key k)
+/* A key as one number: equal keys, equal numbers. */
+static uint64_t track_pack(vscsi_track_key k)
 {
-	uint64_t x = (uint64_t)k.conn << 32 | (uint64_t)k.vq << 16 | k.head;
+	return (uint64_t)k.conn << 32 | (uint64_t)k.vq << 16 | k.head;
+}
 
+static uint64_t track_hash(uint64_t x)
+{
 	x ^= x >> 33;
 	x *= 0xff51afd7ed558ccdull;
 	x ^= x >> 33;
 	return x;
-}
-
-static int track_key_eq(vscsi_track_key a, vscsi_track_key b)
-{
-	return a.conn == b.conn && a.vq == b.vq && a.head == b.head;
 }
 
 vscsi_tracker *vscsi_tracker_new(size_t max_inflight)
@@ -62,21 +68,20 @@ void vscsi_tracker_free(vscsi_tracker *t)
 	free(t);
 }
 
-/* Slot holding key, or the empty slot where it would go. */
-static size_t track_find(const vscsi_tracker *t, vscsi_track_key key)
+/* Slot holding key (packed), or the empty slot where it would go. */
+static size_t track_find(const vscsi_tracker *t, uint64_t key)
 {
 	size_t mask = t->nslot - 1;
 	size_t i = (size_t)track_hash(key) & mask;
 
-	while (t->slot[i] != NO_ENTRY &&
-	       !track_key_eq(t->pool[t->slot[i]].key, key))
+	while (t->slot[i].idx != NO_ENTRY && t->slot[i].key != key)
 		i = (i + 1) & mask;
 	return i;
 }
 
 static int track_rehash(vscsi_tracker *t, size_t nslot)
 {
-	uint32_t *old = t->slot;
+	struct track_slot *old = t->slot;
 	size_t old_n = t->nslot, i;
 
 	t->slot = malloc(nslot * sizeof(*t->slot));
@@ -84,11 +89,14 @@ static int track_rehash(vscsi_tracker *t, size_t nslot)
 		t->slot = old;
 		return VSCSI_ERR_NOMEM;
 	}
-	memset(t->slot, 0xff, nslot * sizeof(*t->slot));
+	for (i = 0; i < nslot; i++) {
+		t->slot[i].key = 0;
+		t->slot[i].idx = NO_ENTRY;
+	}
 	t->nslot = nslot;
 	for (i = 0; i < old_n; i++)
-		if (old[i] != NO_ENTRY)
-			t->slot[track_find(t, t->pool[old[i]].key)] = old[i];
+		if (old[i].idx != NO_ENTRY)
+			t->slot[track_find(t, old[i].key)] = old[i];
 	free(old);
 	return VSCSI_OK;
 }
@@ -124,16 +132,17 @@ static int track_grow(vscsi_tracker *t)
 static vscsi_inflight *track_insert(vscsi_tracker *t, vscsi_track_key key,
 				    uint64_t ts_ns, int *rc)
 {
+	uint64_t k = track_pack(key);
 	vscsi_inflight *e;
 	size_t i = 0;
 
 	t->c.submitted++;
 	if (t->nslot) {
-		i = track_find(t, key);
-		if (t->slot[i] != NO_ENTRY) {
+		i = track_find(t, k);
+		if (t->slot[i].idx != NO_ENTRY) {
 			/* The head is still in flight: the guest reused it. */
 			t->c.reused++;
-			e = &t->pool[t->slot[i]];
+			e = &t->pool[t->slot[i].idx];
 			e->ts_ns = ts_ns;
 			e->seq = t->next_seq++;
 			*rc = 1;
@@ -149,10 +158,11 @@ static vscsi_inflight *track_insert(vscsi_tracker *t, vscsi_track_key key,
 			return NULL;
 		}
 		/* the table was rebuilt */
-		i = track_find(t, key);
+		i = track_find(t, k);
 	}
-	t->slot[i] = t->free_list[--t->nfree];
-	e = &t->pool[t->slot[i]];
+	t->slot[i].key = k;
+	t->slot[i].idx = t->free_list[--t->nfree];
+	e = &t->pool[t->slot[i].idx];
 	e->key = key;
 	e->ts_ns = ts_ns;
 	e->seq = t->next_seq++;
@@ -193,21 +203,21 @@ static void track_remove_slot(vscsi_tracker *t, size_t i)
 {
 	size_t mask = t->nslot - 1, j = i;
 
-	t->free_list[t->nfree++] = t->slot[i];
-	t->slot[i] = NO_ENTRY;
+	t->free_list[t->nfree++] = t->slot[i].idx;
+	t->slot[i].idx = NO_ENTRY;
 	t->count--;
 	for (;;) {
 		size_t home;
 
 		j = (j + 1) & mask;
-		if (t->slot[j] == NO_ENTRY)
+		if (t->slot[j].idx == NO_ENTRY)
 			return;
-		home = (size_t)track_hash(t->pool[t->slot[j]].key) & mask;
+		home = (size_t)track_hash(t->slot[j].key) & mask;
 		/* Move j back to i unless its home lies cyclically in (i, j]. */
 		if (i <= j ? (home > i && home <= j) : (home > i || home <= j))
 			continue;
 		t->slot[i] = t->slot[j];
-		t->slot[j] = NO_ENTRY;
+		t->slot[j].idx = NO_ENTRY;
 		i = j;
 	}
 }
@@ -217,12 +227,13 @@ int vscsi_tracker_complete(vscsi_tracker *t, vscsi_track_key key,
 {
 	size_t i;
 
-	if (!t->nslot || t->slot[i = track_find(t, key)] == NO_ENTRY) {
+	if (!t->nslot ||
+	    t->slot[i = track_find(t, track_pack(key))].idx == NO_ENTRY) {
 		t->c.unmatched++;
 		return 0;
 	}
 	if (out)
-		vscsi__copy(out, &t->pool[t->slot[i]], sizeof(*out));
+		vscsi__copy(out, &t->pool[t->slot[i].idx], sizeof(*out));
 	track_remove_slot(t, i);
 	t->c.completed++;
 	return 1;
@@ -253,8 +264,8 @@ size_t vscsi_tracker_oldest(const vscsi_tracker *t, const vscsi_inflight **out,
 	if (!all)
 		return 0;
 	for (i = 0; i < t->nslot; i++)
-		if (t->slot[i] != NO_ENTRY)
-			all[n++] = &t->pool[t->slot[i]];
+		if (t->slot[i].idx != NO_ENTRY)
+			all[n++] = &t->pool[t->slot[i].idx];
 	qsort(all, n, sizeof(*all), track_cmp_seq);
 	if (n > max)
 		n = max;
@@ -268,8 +279,9 @@ size_t vscsi_tracker_drop(vscsi_tracker *t, uint32_t conn)
 	size_t i = 0, dropped = 0;
 
 	while (i < t->nslot) {
-		if (t->slot[i] != NO_ENTRY &&
-		    (conn == UINT32_MAX || t->pool[t->slot[i]].key.conn == conn)) {
+		if (t->slot[i].idx != NO_ENTRY &&
+		    (conn == UINT32_MAX ||
+		     t->pool[t->slot[i].idx].key.conn == conn)) {
 			/* the shift may pull a later entry into slot i: look again */
 			track_remove_slot(t, i);
 			dropped++;
