@@ -155,6 +155,13 @@ $(B)/fuzz/fuzz_emu: $(B)/fuzzobj/tests/fuzz/fuzz_emu.o $(FUZZ_LIB_OBJ) $(FUZZ_EM
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
 
+FUZZ_VU_OBJ := $(filter $(B)/fuzzobj/tools/common/vu%,$(FUZZ_COMMON_OBJ))
+
+# The vhost-user back-end core's harness links the transport.
+$(B)/fuzz/fuzz_vu_dev: $(B)/fuzzobj/tests/fuzz/fuzz_vu_dev.o $(FUZZ_LIB_OBJ) $(FUZZ_VU_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
+
 $(B)/fuzz/fuzz_%: $(B)/fuzzobj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
