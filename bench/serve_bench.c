@@ -10,10 +10,13 @@
  *   serve_bench vfe SOCKET QUEUES QD SECONDS [spin|irq]
  *
  * Prints one line:
- *   MODE queues=N qd=D iops=X p50_us=Y p99_us=Z errors=E
- * (QD is per queue; the direct mode has one queue.)
+ *   MODE queues=N qd=D iops=X p50_us=.. p99_us=.. p90_us=.. p999_us=..
+ *   over10ms=N ops=N cpu_s=S errors=E
+ * (QD is per queue; the direct mode has one queue; cpu_s is this process's
+ * user + system time during the measured interval.)
  */
 #include <poll.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,14 +89,25 @@ static void cdb_read16(uint8_t *cdb, uint64_t lba, uint32_t n)
 		cdb[10 + k] = (uint8_t)(n >> (24 - 8 * k));
 }
 
+/* CPU seconds (user + system) this process used so far. */
+static double cpu_s(void)
+{
+	struct rusage ru;
+
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec * 1e-6 +
+	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec * 1e-6;
+}
+
 static void report(const char *mode, unsigned nq, unsigned qd, uint64_t ops,
-		   double secs)
+		   double secs, double cpu)
 {
 	printf("%s queues=%u qd=%u iops=%.0f p50_us=%.2f p99_us=%.2f "
-	       "p90_us=%.2f p999_us=%.2f over10ms=%llu errors=%llu\n",
+	       "p90_us=%.2f p999_us=%.2f over10ms=%llu ops=%llu cpu_s=%.3f "
+	       "errors=%llu\n",
 	       mode, nq, qd, (double)ops / secs, hist_pct(0.5), hist_pct(0.99),
 	       hist_pct(0.9), hist_pct(0.999), (unsigned long long)hist_over,
-	       (unsigned long long)errors);
+	       (unsigned long long)ops, cpu, (unsigned long long)errors);
 }
 
 /* ------------------------------------------------------------ direct */
@@ -139,6 +153,7 @@ static int run_direct(const char *file, unsigned qd, double secs)
 	uint32_t bs;
 	uint8_t raw[8];
 	unsigned i;
+	double c0, c1;
 
 	snprintf(spec, sizeof(spec), "0:0=%s", file);
 	if (emu_lun_parse(spec, &cfg, err, sizeof(err)) < 0 ||
@@ -174,6 +189,7 @@ static int run_direct(const char *file, unsigned qd, double secs)
 		rq.cdb = tur;	/* the power-on unit attention */
 		emu_exec_sync(dev, &rq, &r);
 	}
+	c0 = cpu_s();
 	t0 = now_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
 	for (;;) {
@@ -201,8 +217,9 @@ static int run_direct(const char *file, unsigned qd, double secs)
 			break;
 	}
 	t1 = now_ns();
+	c1 = cpu_s();
 	emu_drain(dev);
-	report("direct", 1, qd, done_ops, (double)(t1 - t0) / 1e9);
+	report("direct", 1, qd, done_ops, (double)(t1 - t0) / 1e9, c1 - c0);
 	emu_destroy(dev);
 	return errors ? 1 : 0;
 }
@@ -243,6 +260,7 @@ static int run_vfe(const char *sock, unsigned nq, unsigned qd, double secs,
 	uint64_t units, t0, t1, end;
 	uint32_t bs;
 	unsigned q, k, size = 16;
+	double c0, c1;
 
 	while (size < 3 * qd && size < 32768)
 		size *= 2;
@@ -282,6 +300,7 @@ static int run_vfe(const char *sock, unsigned nq, unsigned qd, double secs,
 	memset(hist, 0, sizeof(*hist) * HIST_N);
 	samples = hist_over = 0;
 	done_ops = 0;
+	c0 = cpu_s();
 	t0 = now_ns();
 	end = t0 + (uint64_t)(secs * 1e9);
 	for (;;) {
@@ -306,11 +325,12 @@ static int run_vfe(const char *sock, unsigned nq, unsigned qd, double secs,
 			break;
 	}
 	t1 = now_ns();
+	c1 = cpu_s();
 	while (vfe_inflight(v, ~0u))
 		if (vfe_poll(v, 1000) < 0)
 			break;
 	report(spin ? "vfe-spin" : "vfe-irq", nq, qd, done_ops,
-	       (double)(t1 - t0) / 1e9);
+	       (double)(t1 - t0) / 1e9, c1 - c0);
 	vfe_close(v);
 	return errors ? 1 : 0;
 }
