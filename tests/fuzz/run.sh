@@ -18,6 +18,8 @@ for bin in "$B"/fuzz/fuzz_*; do
 	for d in tests/fuzz/corpus/$name tests/fuzz/regress/$name; do
 		[ -d "$d" ] && seeds="$seeds $d"
 	done
+	# extra libFuzzer flags for a harness, one line in tests/fuzz/NAME.flags
+	flags=$(cat "tests/fuzz/$name.flags" 2>/dev/null || true)
 	case $mode in
 	corpus)
 		files=$(for d in $seeds; do find "$d" -type f; done)
@@ -26,7 +28,7 @@ for bin in "$B"/fuzz/fuzz_*; do
 			continue
 		fi
 		# shellcheck disable=SC2086
-		if "$bin" -runs=0 $files >"$B/fuzz/$name.log" 2>&1; then
+		if "$bin" $flags -runs=0 $files >"$B/fuzz/$name.log" 2>&1; then
 			echo "fuzz-corpus: $name: $(echo "$files" | wc -l) inputs ok"
 		else
 			echo "fuzz-corpus: $name: FAILED (see $B/fuzz/$name.log)"
@@ -38,7 +40,7 @@ for bin in "$B"/fuzz/fuzz_*; do
 		work=$B/fuzz/work/$name
 		mkdir -p "$work"
 		# shellcheck disable=SC2086
-		"$bin" -max_total_time="$secs" -print_final_stats=1 \
+		"$bin" $flags -max_total_time="$secs" -print_final_stats=1 \
 			-artifact_prefix="$B/fuzz/" "$work" $seeds \
 			>"$B/fuzz/$name.log" 2>&1
 		rc=$?
