@@ -19,13 +19,36 @@
  * descriptor per command; heads are reused last-freed first, as the split
  * ring's free list does), command tags that are the kernel address of the
  * scsi_cmnd, SIMPLE task attributes, 8 event buffers of 16 bytes.
+ *
+ * The device is the toolkit's SCSI emulation (tools/common/emu.h) over
+ * sparse image files, one emulation per connection, as vscsi-replay --serve
+ * runs it: every answer in the files is the emulation's, executed in
+ * submission order, so vscsi-replay reproduces it. Written data is
+ * vscsi-replay's deterministic fill (vscsi-replay(1), FILL), so a replay
+ * rebuilds the bytes the snap length cut. DIR/images.list says how to
+ * prepare the images and what they hold at the end (their digests).
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include <xxhash.h>
+
 #include "vscsi.h"
+
+/* tests/dump/run.sh builds this file against the library alone: without
+ * the emulation only --slow works */
+#if defined(__has_include)
+#if __has_include("emu.h")
+#define GEN_EMU 1
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "emu.h"
+#endif
+#endif
 
 #define T0 1763712000000000000ull	/* 2025-11-21 08:00:00 UTC */
 #define US 1000ull
@@ -53,18 +76,37 @@ typedef struct gcmd {
 	uint64_t due;			/* completion time, NEVER: stays */
 	/* the answer */
 	uint8_t response, status;
-	uint8_t sense[48];
+	uint8_t sense[96];
 	uint16_t sense_len;
 	uint32_t in_len;		/* data-in produced */
 	uint32_t resid;
 	const uint8_t *in_data;		/* in_len bytes, or NULL: pattern */
 	const uint8_t *out_data;	/* out_len bytes, or NULL: pattern */
+	uint8_t *buf;			/* data-out and data-in (emulation) */
 	uint64_t lba;			/* for the data pattern */
 	unsigned tagidx;		/* blk-mq tag */
 } gcmd;
 
+/* An image file behind a LUN. */
+typedef struct gimg {
+	uint8_t target;
+	uint16_t lun;
+	uint64_t size;
+	const char *serial;
+	char path[160];
+} gimg;
+
 typedef struct gen {
 	vscsi_cap_writer *w;
+	const char *name;		/* the capture's file name */
+#ifdef GEN_EMU
+	emu_dev *emu;			/* the current connection's device */
+	emu_dev *emus[4];
+	unsigned nemu;
+	char dir[64];
+	gimg img[4];
+	unsigned nimg;
+#endif
 	uint64_t now;
 	uint32_t conn;
 	uint64_t seq;			/* next sequence number of conn */
@@ -84,6 +126,11 @@ typedef struct gen {
 } gen;
 
 static uint8_t g_data[DATA_MAX];
+/* images.list, written by main */
+static char g_list[4096];
+#ifdef GEN_EMU
+static int gen_digest(const char *path, uint64_t *out);
+#endif
 
 static uint64_t gen_rand(gen *g)
 {
@@ -143,6 +190,7 @@ static int gen_open(gen *g, const char *path, uint32_t snaplen)
 		g->nfree[q] = RING;
 		g->tag_base[q] = 0xffff888104a00000ull + (uint64_t)q * 0x40000;
 	}
+	g->name = strrchr(path, '/') ? strrchr(path, '/') + 1 : path;
 	g->w = vscsi_cap_writer_open(path, &o, &err);
 	if (!g->w) {
 		fprintf(stderr, "gen_captures: %s: %s\n", path,
@@ -156,6 +204,36 @@ static int gen_close(gen *g)
 {
 	gen_check(g, vscsi_cap_writer_close(g->w), "close");
 	g->w = NULL;
+#ifdef GEN_EMU
+	{
+		unsigned i;
+
+		for (i = 0; i < g->nemu; i++)
+			emu_destroy(g->emus[i]);
+		g->nemu = 0;
+		g->emu = NULL;
+		/* what each image holds at the end: images.list */
+		for (i = 0; i < g->nimg; i++) {
+			const gimg *m = &g->img[i];
+			size_t n = strlen(g_list);
+			uint64_t d = 0;
+
+			if (gen_digest(m->path, &d)) {
+				perror("gen_captures: digest");
+				g->fail = 1;
+			}
+			snprintf(g_list + n, sizeof(g_list) - n,
+				 "%-18s %u:%u %llu serial=%s %016llx\n",
+				 g->name, m->target, m->lun,
+				 (unsigned long long)m->size, m->serial,
+				 (unsigned long long)d);
+			unlink(m->path);
+		}
+		if (g->nimg)
+			rmdir(g->dir);
+		g->nimg = 0;
+	}
+#endif
 	return g->fail ? -1 : 0;
 }
 
@@ -396,6 +474,245 @@ static const uint8_t *gen_pattern(uint64_t lba, uint32_t len)
 	return g_data;
 }
 
+/*
+ * vscsi-replay's fill (vscsi-replay(1), FILL), the data of every write
+ * here: 64-byte lines of eight little-endian words mix(seed + k), the first
+ * XORed with the line number, seed = XXH3-64 of the LUN field and the CDB
+ * field (cdb_size bytes).
+ */
+static uint64_t fill_mix(uint64_t x)
+{
+	x += 0x9e3779b97f4a7c15ull;
+	x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ull;
+	x = (x ^ (x >> 27)) * 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+static void gen_fill(const gcmd *c, uint8_t *buf, uint32_t len)
+{
+	uint8_t in[8 + VSCSI_CDB_DEFAULT], line[64];
+	uint64_t seed;
+	uint32_t off;
+	unsigned k;
+
+	memcpy(in, c->req.lun.raw, 8);
+	memcpy(in + 8, c->req.cdb, VSCSI_CDB_DEFAULT);
+	seed = XXH3_64bits(in, sizeof(in));
+	for (k = 0; k < 8; k++)
+		vscsi_put_le64(line + 8 * k, fill_mix(seed + k));
+	for (off = 0; off < len; off += 64) {
+		uint8_t l[64];
+
+		memcpy(l, line, 64);
+		vscsi_put_le64(l, fill_mix(seed) ^ (off / 64));
+		memcpy(buf + off, l, len - off < 64 ? len - off : 64);
+	}
+}
+
+#ifdef GEN_EMU
+static void gen_tmf_done(void *arg, void *opaque, uint8_t response)
+{
+	(void)arg;
+	((gcmd *)opaque)->response = response;
+}
+
+static void gen_cmd_done(void *arg, void *opaque, const emu_result *res)
+{
+	(void)arg;
+	(void)opaque;
+	(void)res;
+}
+
+/* The emulation answers c now (commands run in submission order). */
+static void gen_exec(gen *g, gcmd *c)
+{
+	struct iovec dout, din;
+	emu_request er;
+	emu_result res;
+	vscsi_lun lun;
+
+	if (!g->emu)
+		return;
+	if (c->ctrl) {
+		if (c->tmf.type != VSCSI_T_TMF) {
+			/* AN: no event class, as --serve answers */
+			c->response = VSCSI_S_OK;
+			return;
+		}
+		if (emu_tmf(g->emu, &c->tmf.lun, c->tmf.subtype, c->tmf.tag,
+			    c) || emu_drain(g->emu))
+			gen_check(g, VSCSI_ERR_IO, "emulation TMF");
+		return;
+	}
+	c->buf = calloc(1, (size_t)c->out_len + c->in_alloc + 1);
+	if (!c->buf) {
+		gen_check(g, VSCSI_ERR_NOMEM, "data buffer");
+		return;
+	}
+	if (c->out_len) {
+		if (c->out_data)
+			memcpy(c->buf, c->out_data, c->out_len);
+		else
+			gen_fill(c, c->buf, c->out_len);
+		c->out_data = c->buf;
+	}
+	memset(&er, 0, sizeof(er));
+	vscsi_lun_decode(c->req.lun.raw, &lun);
+	er.lun = lun;
+	er.tag = c->req.tag;
+	er.task_attr = c->req.task_attr;
+	er.cdb = c->req.cdb;
+	er.cdb_len = VSCSI_CDB_DEFAULT;
+	if (c->out_len) {
+		dout.iov_base = c->buf;
+		dout.iov_len = c->out_len;
+		er.dout = &dout;
+		er.dout_cnt = 1;
+	}
+	if (c->in_alloc) {
+		din.iov_base = c->buf + c->out_len;
+		din.iov_len = c->in_alloc;
+		er.din = &din;
+		er.din_cnt = 1;
+	}
+	if (emu_exec_sync(g->emu, &er, &res)) {
+		gen_check(g, VSCSI_ERR_IO, "emulation");
+		return;
+	}
+	c->response = res.response;
+	c->status = res.status;
+	c->resid = res.resid;
+	c->sense_len = (uint16_t)(res.sense_len < sizeof(c->sense) ?
+				  res.sense_len : sizeof(c->sense));
+	memcpy(c->sense, res.sense, c->sense_len);
+	c->in_len = res.data_in_len;
+	c->in_data = c->buf + c->out_len;
+}
+
+/* A device (an emulation with every image as a LUN) for the current
+ * connection. */
+static void gen_device(gen *g)
+{
+	emu_ops ops;
+	unsigned i;
+
+	memset(&ops, 0, sizeof(ops));
+	ops.cmd_done = gen_cmd_done;
+	ops.tmf_done = gen_tmf_done;
+	if (emu_create(&ops, &g->emu)) {
+		gen_check(g, VSCSI_ERR_NOMEM, "emulation");
+		return;
+	}
+	g->emus[g->nemu++] = g->emu;
+	for (i = 0; i < g->nimg; i++) {
+		emu_lun_cfg cfg;
+		char spec[256], err[256];
+
+		snprintf(spec, sizeof(spec), "%u:%u=%s,serial=%s",
+			 g->img[i].target, g->img[i].lun, g->img[i].path,
+			 g->img[i].serial);
+		if (emu_lun_parse(spec, &cfg, err, sizeof(err)) ||
+		    emu_lun_add(g->emu, &cfg, 0, err, sizeof(err))) {
+			fprintf(stderr, "gen_captures: %s: %s\n", spec, err);
+			g->fail = 1;
+		}
+	}
+}
+
+/* Sparse images of the given sizes, then a device over them. */
+static void gen_images(gen *g, const gimg *imgs, unsigned n)
+{
+	const char *base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+	unsigned i;
+
+	snprintf(g->dir, sizeof(g->dir), "%s/gen_captures.XXXXXX", base);
+	if (!mkdtemp(g->dir)) {
+		perror("gen_captures: mkdtemp");
+		g->fail = 1;
+		return;
+	}
+	for (i = 0; i < n; i++) {
+		int fd;
+
+		g->img[i] = imgs[i];
+		snprintf(g->img[i].path, sizeof(g->img[i].path), "%s/%u_%u.img",
+			 g->dir, imgs[i].target, imgs[i].lun);
+		fd = open(g->img[i].path, O_RDWR | O_CREAT | O_EXCL, 0600);
+		if (fd < 0 || ftruncate(fd, (off_t)imgs[i].size) < 0) {
+			perror("gen_captures: image");
+			g->fail = 1;
+		}
+		if (fd >= 0)
+			close(fd);
+	}
+	g->nimg = n;
+	gen_device(g);
+}
+
+/* vscsi-replay's image digest (vscsi-replay(1), IMAGE DIGEST): XXH3-64 over
+ * each 4 KiB block that is not all zeros, as its number (le64) and its
+ * bytes, then the size (le64). */
+static int gen_digest(const char *path, uint64_t *out)
+{
+	static uint8_t b[4096];
+	XXH3_state_t *st = XXH3_createState();
+	struct stat sb;
+	uint64_t pos = 0, blk;
+	uint8_t num[8];
+	int fd = open(path, O_RDONLY);
+
+	if (fd < 0 || !st || fstat(fd, &sb) < 0) {
+		if (fd >= 0)
+			close(fd);
+		XXH3_freeState(st);
+		return -1;
+	}
+	XXH3_64bits_reset(st);
+	while (pos < (uint64_t)sb.st_size) {
+		off_t d = lseek(fd, (off_t)pos, SEEK_DATA);
+		ssize_t n;
+		size_t i;
+
+		if (d < 0)
+			break;
+		blk = (uint64_t)d / 4096;
+		memset(b, 0, sizeof(b));
+		n = pread(fd, b, sizeof(b), (off_t)(blk * 4096));
+		if (n <= 0)
+			break;
+		for (i = 0; i < sizeof(b) && !b[i]; i++)
+			;
+		if (i < sizeof(b)) {
+			vscsi_put_le64(num, blk);
+			XXH3_64bits_update(st, num, 8);
+			XXH3_64bits_update(st, b, sizeof(b));
+		}
+		pos = (blk + 1) * 4096;
+	}
+	vscsi_put_le64(num, (uint64_t)sb.st_size);
+	XXH3_64bits_update(st, num, 8);
+	*out = XXH3_64bits_digest(st);
+	XXH3_freeState(st);
+	close(fd);
+	return 0;
+}
+#else
+static void gen_exec(gen *g, gcmd *c)
+{
+	(void)g;
+	(void)c;
+}
+
+static void gen_images(gen *g, const gimg *imgs, unsigned n)
+{
+	(void)imgs;
+	(void)n;
+	fprintf(stderr, "gen_captures: built without the emulation "
+		"(tools/common): only --slow works\n");
+	g->fail = 1;
+}
+#endif
+
 static void gen_chain_rec(gen *g, vscsi_cap_rec *rec, unsigned type,
 			  const gcmd *c)
 {
@@ -469,6 +786,7 @@ static void gen_submit(gen *g, gcmd *c)
 
 	c->head = gen_head(g, c->vq);
 	g->qd[c->vq]++;
+	gen_exec(g, c);
 	gen_chain_rec(g, &rec, VSCSI_REC_REQUEST, c);
 	if (c->ctrl) {
 		k = vscsi_vs_ctrl_req_build(&g->cfg, &c->tmf, hdr, sizeof(hdr));
@@ -541,36 +859,9 @@ static void gen_complete(gen *g, gcmd *c)
 	g->qd[c->vq]--;
 	if (!c->ctrl)
 		g->tag_used[c->vq][c->tagidx] = 0;
+	free(c->buf);
+	c->buf = NULL;
 	c->used = 0;
-}
-
-/* Answers. */
-static void ans_sense(gcmd *c, uint8_t key, uint8_t asc, uint8_t ascq)
-{
-	int n = vscsi_sense_build_simple(c->sense, sizeof(c->sense), 0, key,
-					 asc, ascq);
-
-	c->status = VSCSI_STATUS_CHECK_CONDITION;
-	c->sense_len = (uint16_t)(n > 0 ? n : 0);
-	c->resid = c->in_alloc;
-	c->in_len = 0;
-}
-
-static void ans_sense_info(gcmd *c, const vscsi_sense_info *si)
-{
-	int n = vscsi_sense_build(si, c->sense, sizeof(c->sense));
-
-	c->status = VSCSI_STATUS_CHECK_CONDITION;
-	c->sense_len = (uint16_t)(n > 0 ? n : 0);
-	c->resid = c->in_alloc;
-	c->in_len = 0;
-}
-
-static void ans_data(gcmd *c, const uint8_t *data, uint32_t len)
-{
-	c->in_data = data;
-	c->in_len = len < c->in_alloc ? len : c->in_alloc;
-	c->resid = c->in_alloc - c->in_len;
 }
 
 /* Submit, wait lat, complete: the synchronous commands of a scan. */
@@ -701,132 +992,48 @@ static void cdb16(uint8_t *c, uint8_t op, uint8_t b1, uint64_t lba,
 	vscsi_put_be32(c + 10, len);
 }
 
-static uint8_t g_inq[96], g_vpd[64], g_rc16[32], g_ms[32];
-
-static void data_inquiry(void)
-{
-	memset(g_inq, 0, sizeof(g_inq));
-	g_inq[2] = 0x07;
-	g_inq[3] = 0x12;
-	g_inq[4] = 96 - 5;
-	g_inq[7] = 0x02;
-	memcpy(g_inq + 8, "VSCSI   vscsi-trace disk0010", 28);
-	vscsi_put_be16(g_inq + 58, 0x00a0);
-	vscsi_put_be16(g_inq + 60, 0x05c0);
-	vscsi_put_be16(g_inq + 62, 0x0600);
-}
-
-static uint32_t data_vpd(uint8_t page, unsigned lun)
-{
-	memset(g_vpd, 0, sizeof(g_vpd));
-	g_vpd[1] = page;
-	switch (page) {
-	case 0x00:
-		g_vpd[3] = 6;
-		memcpy(g_vpd + 4, "\x00\x80\x83\xb0\xb1\xb2", 6);
-		return 10;
-	case 0x80:
-		g_vpd[3] = 16;
-		snprintf((char *)g_vpd + 4, 17, "vscsi-%010u", lun);
-		return 20;
-	case 0x83:
-		g_vpd[3] = 12;
-		g_vpd[4] = 0x01;	/* binary */
-		g_vpd[5] = 0x03;	/* NAA */
-		g_vpd[7] = 8;
-		vscsi_put_be64(g_vpd + 8, 0x6001405a3c1d0000ull + lun);
-		return 16;
-	case 0xb0:
-		g_vpd[3] = 0x3c;
-		vscsi_put_be16(g_vpd + 6, 1);		/* OPT XFER GRAN */
-		vscsi_put_be32(g_vpd + 8, 0x4000);	/* MAX XFER */
-		vscsi_put_be32(g_vpd + 12, 0x100);	/* OPT XFER */
-		vscsi_put_be32(g_vpd + 20, 0x400000);	/* MAX UNMAP LBA */
-		vscsi_put_be32(g_vpd + 24, 64);		/* MAX UNMAP DESC */
-		vscsi_put_be32(g_vpd + 28, 8);		/* UNMAP GRAN */
-		vscsi_put_be64(g_vpd + 36, 0x400000);	/* MAX WRITE SAME */
-		return 64;
-	case 0xb1:
-		g_vpd[3] = 0x3c;
-		vscsi_put_be16(g_vpd + 4, 1);		/* non-rotating */
-		return 64;
-	default:	/* 0xb2 */
-		g_vpd[3] = 4;
-		g_vpd[5] = 0xe0;			/* LBPU LBPWS LBPWS10 */
-		g_vpd[6] = 0x02;			/* thin */
-		return 8;
-	}
-}
-
-static void data_rc16(uint64_t blocks)
-{
-	memset(g_rc16, 0, sizeof(g_rc16));
-	vscsi_put_be64(g_rc16, blocks - 1);
-	vscsi_put_be32(g_rc16 + 8, BLOCK);
-	g_rc16[13] = 3;		/* 4 KiB physical blocks */
-	g_rc16[14] = 0xc0;	/* LBPME LBPRZ */
-}
-
-/* The Linux scan of one LUN that exists (scsi_probe_lun, sd_revalidate). */
-static void gen_scan_lun(gen *g, uint8_t target, uint16_t lun, int ua)
+/* The Linux scan of one LUN that exists (scsi_probe_lun, sd_revalidate):
+ * the answers are the device's (the first TEST UNIT READY meets its
+ * unit attention). */
+static void gen_scan_lun(gen *g, uint8_t target, uint16_t lun)
 {
 	static const uint8_t pages[6] = { 0x00, 0x80, 0x83, 0xb0, 0xb1, 0xb2 };
 	uint8_t cdb[16];
 	gcmd *c;
 	unsigned i;
 
-	data_inquiry();
 	cdb6(cdb, 0x12, 0, 0, 36);
 	c = gen_cmd(g, 2, target, lun, cdb, 6, 0, 36);
-	ans_data(c, g_inq, 96);
 	gen_sync(g, c, 38 * US);
 	cdb6(cdb, 0x12, 0, 0, 96);
 	c = gen_cmd(g, 2, target, lun, cdb, 6, 0, 96);
-	ans_data(c, g_inq, 96);
 	gen_sync(g, c, 31 * US);
 	/* sd_spinup_disk: the first TEST UNIT READY sees the reset */
 	cdb6(cdb, 0x00, 0, 0, 0);
 	c = gen_cmd(g, 2, target, lun, cdb, 6, 0, 0);
-	if (ua)
-		ans_sense(c, VSCSI_SK_UNIT_ATTENTION, 0x29, 0x00);
-	else
-		ans_sense(c, VSCSI_SK_UNIT_ATTENTION, 0x3f, 0x0e);
 	gen_sync(g, c, 24 * US);
 	c = gen_cmd(g, 2, target, lun, cdb, 6, 0, 0);
 	gen_sync(g, c, 19 * US);
 	/* sd_read_capacity */
-	data_rc16(g->capacity[lun]);
 	cdb16(cdb, 0x9e, 0x10, 0, 32);
 	c = gen_cmd(g, 2, target, lun, cdb, 16, 0, 32);
-	ans_data(c, g_rc16, 32);
 	gen_sync(g, c, 27 * US);
 	/* sd_read_write_protect_flag, sd_read_cache_type */
-	memset(g_ms, 0, sizeof(g_ms));
-	g_ms[0] = 3;
 	cdb6(cdb, 0x1a, 0, 0x3f, 4);
 	c = gen_cmd(g, 2, target, lun, cdb, 6, 0, 4);
-	ans_data(c, g_ms, 4);
 	gen_sync(g, c, 22 * US);
-	g_ms[0] = 23;
-	g_ms[4] = 0x08;
-	g_ms[5] = 0x12;
-	g_ms[6] = 0x04;		/* WCE */
 	cdb6(cdb, 0x1a, 0x08, 0x08, 24);
 	c = gen_cmd(g, 2, target, lun, cdb, 6, 0, 24);
-	ans_data(c, g_ms, 24);
 	gen_sync(g, c, 22 * US);
 	/* scsi_attach_vpd, sd_read_block_limits, ... */
 	for (i = 0; i < sizeof(pages); i++) {
-		uint32_t n = data_vpd(pages[i], lun);
-
 		cdb6(cdb, 0x12, 0x01, pages[i], pages[i] >= 0xb0 ? 64 : 255);
 		c = gen_cmd(g, 2, target, lun, cdb, 6, 0,
 			    pages[i] >= 0xb0 ? 64 : 255);
-		ans_data(c, g_vpd, n);
 		gen_sync(g, c, gen_between(g, 20 * US, 40 * US));
 	}
 	/* sd_read_write_same: REPORT SUPPORTED OPERATION CODES, one command
-	 * (WRITE SAME(16)); this device does not do reporting options */
+	 * (WRITE SAME(16)) */
 	memset(cdb, 0, 12);
 	cdb[0] = 0xa3;
 	cdb[1] = 0x0c;
@@ -834,13 +1041,6 @@ static void gen_scan_lun(gen *g, uint8_t target, uint16_t lun, int ua)
 	cdb[3] = 0x93;
 	vscsi_put_be32(cdb + 6, 512);
 	c = gen_cmd(g, 2, target, lun, cdb, 12, 0, 512);
-	{
-		vscsi_sense_info si;
-
-		vscsi_sense_init(&si, 0, VSCSI_SK_ILLEGAL_REQUEST, 0x24, 0x00);
-		vscsi_sense_set_field_pointer(&si, 1, 2, 2);
-		ans_sense_info(c, &si);
-	}
 	gen_sync(g, c, 17 * US);
 }
 
@@ -875,8 +1075,8 @@ static gcmd *gen_next_due(gen *g)
 
 enum { IO_READ, IO_WRITE, IO_FUA, IO_SYNC, IO_UNMAP, IO_WSAME };
 
-/* One random I/O of the mix; special = 1 makes it a read that fails on
- * the medium, 2 an UNMAP past the end of the LUN. */
+/* One random I/O of the mix; special = 1 makes it a read past the end of
+ * the LUN, 2 an UNMAP past the end (both fail: LBA OUT OF RANGE). */
 static gcmd *gen_random_io(gen *g, unsigned vq, uint16_t lun, int special)
 {
 	static const uint16_t sizes[] = { 8, 8, 8, 8, 16, 32, 64, 128, 256 };
@@ -896,22 +1096,16 @@ static gcmd *gen_random_io(gen *g, unsigned vq, uint16_t lun, int special)
 		       r < 94 ? IO_SYNC : r < 97 ? IO_UNMAP : IO_WSAME;
 	if (kind == IO_READ && gen_pick(g, 3) == 0 && g->next_lba + 256 < cap)
 		lba = g->next_lba;	/* a sequential run */
+	if (special)
+		lba = 0xffff0000ull;	/* past the end of every LUN here */
 
 	switch (kind) {
 	case IO_READ:
 		cdb10(cdb, 0x28, 0, (uint32_t)lba, blocks);
 		c = gen_cmd(g, vq, 0, lun, cdb, 10, 0, blocks * BLOCK);
 		c->due = g->now + gen_between(g, 45 * US, 420 * US);
-		g->next_lba = lba + blocks;
-		if (special == 1) {
-			vscsi_sense_info si;
-
-			vscsi_sense_init(&si, 0, VSCSI_SK_MEDIUM_ERROR, 0x11,
-					 0x00);
-			vscsi_sense_set_info(&si, lba + 3);
-			ans_sense_info(c, &si);
-			c->due += 2 * MS;
-		}
+		if (special != 1)
+			g->next_lba = lba + blocks;
 		break;
 	case IO_WRITE:
 	case IO_FUA:
@@ -930,8 +1124,6 @@ static gcmd *gen_random_io(gen *g, unsigned vq, uint16_t lun, int special)
 	case IO_UNMAP: {
 		static uint8_t list[24];
 
-		if (special == 2)
-			lba = cap + 4096;
 		memset(list, 0, sizeof(list));
 		vscsi_put_be16(list, 22);
 		vscsi_put_be16(list + 2, 16);
@@ -942,14 +1134,6 @@ static gcmd *gen_random_io(gen *g, unsigned vq, uint16_t lun, int special)
 		vscsi_put_be16(cdb + 7, 24);
 		c = gen_cmd(g, vq, 0, lun, cdb, 10, 24, 0);
 		c->due = g->now + gen_between(g, 120 * US, 480 * US);
-		if (special == 2) {
-			vscsi_sense_info si;
-
-			vscsi_sense_init(&si, 0, VSCSI_SK_ILLEGAL_REQUEST,
-					 0x21, 0x00);
-			vscsi_sense_set_field_pointer(&si, 0, 8, -1);
-			ans_sense_info(c, &si);
-		}
 		c->out_data = list;
 		break;
 	}
@@ -966,7 +1150,7 @@ static gcmd *gen_random_io(gen *g, unsigned vq, uint16_t lun, int special)
 /*
  * n I/Os in bursts of 4..24 with 3..15 ms between bursts, on request
  * queues 2 and 3 (at most 16 in flight each), on the LUNs in luns. The
- * special-th I/O fails on the medium (when special_at > 0); unmap_bad-th is
+ * special-th I/O reads past the end (when special_at > 0); unmap_bad-th is
  * an UNMAP past the end. Ends when all have completed (except those that
  * never do).
  */
@@ -1025,14 +1209,15 @@ static void gen_phase(gen *g, unsigned n, const uint16_t *luns, unsigned nluns,
  * partition scan and the first reads of a mount. */
 static int write_boot(const char *path)
 {
+	static const gimg luns[1] = { { 0, 0, 1ull << 30, "lun0", "" } };
 	static gen g;
-	static uint8_t rl[16];
 	uint8_t cdb[16];
 	gcmd *c;
 	unsigned t, i;
 
 	if (gen_open(&g, path, 256))
 		return -1;
+	gen_images(&g, luns, 1);
 	g.capacity[0] = 2097152;	/* 1 GiB */
 	gen_vu_setup(&g, 4, 0);
 	gen_session(&g, ACKED_FEATURES, PROTO_ACKED, 4, 256, 0);
@@ -1040,29 +1225,23 @@ static int write_boot(const char *path)
 	gen_event_buffers(&g);
 	g.now += 11 * MS;
 
-	/* scsi_scan_host: target 0 LUN 0, REPORT LUNS, other targets */
-	data_inquiry();
+	/* scsi_scan_host: target 0 LUN 0, REPORT LUNS, other targets (no
+	 * LUN there: BAD_TARGET) */
 	cdb6(cdb, 0x12, 0, 0, 36);
 	c = gen_cmd(&g, 2, 0, 0, cdb, 6, 0, 36);
-	ans_data(c, g_inq, 96);
 	gen_sync(&g, c, 41 * US);
 	memset(cdb, 0, 12);
 	cdb[0] = 0xa0;
 	vscsi_put_be32(cdb + 6, 4096);
 	c = gen_cmd(&g, 2, 0, 0, cdb, 12, 0, 4096);
-	memset(rl, 0, sizeof(rl));
-	rl[3] = 8;		/* one LUN: 0 */
-	ans_data(c, rl, 16);
 	gen_sync(&g, c, 29 * US);
 	for (t = 1; t <= 3; t++) {
 		cdb6(cdb, 0x12, 0, 0, 36);
 		c = gen_cmd(&g, 2, (uint8_t)t, 0, cdb, 6, 0, 36);
-		c->response = VSCSI_S_BAD_TARGET;
-		c->in_len = 0;
 		gen_sync(&g, c, 12 * US);
 	}
 	g.now += 3 * MS;
-	gen_scan_lun(&g, 0, 0, 1);
+	gen_scan_lun(&g, 0, 0);
 
 	/* the partition table (LBA 0 and the backup GPT at the end), then a
 	 * file system's first reads */
@@ -1089,6 +1268,12 @@ static int write_boot(const char *path)
  */
 static int write_mixed(const char *path)
 {
+	/* LUN 0:0's image is 2 GiB from the start: the replay does not
+	 * resize images, so the capacity change below is an event only */
+	static const gimg luns[2] = {
+		{ 0, 0, 2ull << 30, "lun0", "" },
+		{ 0, 1, 2ull << 30, "lun1", "" },
+	};
 	static const uint16_t lun0[1] = { 0 };
 	static const uint16_t both[2] = { 0, 1 };
 	static gen g;
@@ -1099,6 +1284,7 @@ static int write_mixed(const char *path)
 
 	if (gen_open(&g, path, 256))
 		return -1;
+	gen_images(&g, luns, 2);
 	g.rng = 0x2545f4914f6cdd1dull;
 	g.capacity[0] = 2097152;
 	gen_vu_setup(&g, 4, 1234);
@@ -1127,10 +1313,12 @@ static int write_mixed(const char *path)
 	gen_submit(&g, c);
 	g.now += 85 * US;
 	stuck->response = VSCSI_S_ABORTED;
+	stuck->status = 0;
+	stuck->sense_len = 0;
+	stuck->resid = stuck->in_alloc;
 	stuck->in_len = 0;
 	gen_complete(&g, stuck);
 	g.now += 12 * US;
-	c->response = VSCSI_S_FUNCTION_COMPLETE;
 	gen_complete(&g, c);
 
 	/* LUN 1 is hot-plugged */
@@ -1139,21 +1327,20 @@ static int write_mixed(const char *path)
 	gen_event(&g, 0, VSCSI_EVT_TRANSPORT_RESET, 0, 1,
 		  VSCSI_EVT_RESET_RESCAN);
 	g.now += 2 * MS;
-	gen_scan_lun(&g, 0, 1, 0);
+	gen_scan_lun(&g, 0, 1);
 	gen_phase(&g, 40, both, 2, 0, 17);
 
 	/* LUN 0 grows */
 	g.now += 20 * MS;
 	g.capacity[0] = 4194304;
 	gen_event(&g, 1, VSCSI_EVT_PARAM_CHANGE, 0, 0, 0x2a | 0x09 << 8);
-	data_rc16(g.capacity[0]);
 	cdb16(cdb, 0x9e, 0x10, 0, 32);
 	c = gen_cmd(&g, 2, 0, 0, cdb, 16, 0, 32);
-	ans_data(c, g_rc16, 32);
 	gen_sync(&g, c, 26 * US);
 
-	/* the recorder falls behind: two commands and the request of a
-	 * third are lost; its completion is recorded */
+	/* the recorder falls behind: two reads and the request of a third
+	 * are lost; its completion is recorded (reads: what the lost
+	 * requests did leaves no trace a replay would miss) */
 	g.now += 5 * MS;
 	since = g.now;
 	g.skip = 5;
@@ -1161,8 +1348,8 @@ static int write_mixed(const char *path)
 	a = gen_cmd(&g, 2, 0, 1, cdb, 10, 0, 8 * BLOCK);
 	gen_submit(&g, a);
 	g.now += 3 * US;
-	cdb10(cdb, 0x2a, 0, 8192, 8);
-	b = gen_cmd(&g, 3, 0, 1, cdb, 10, 8 * BLOCK, 0);
+	cdb10(cdb, 0x28, 0, 8192, 8);
+	b = gen_cmd(&g, 3, 0, 1, cdb, 10, 0, 8 * BLOCK);
 	gen_submit(&g, b);
 	g.now += 60 * US;
 	gen_complete(&g, a);
@@ -1231,6 +1418,10 @@ static void gen_raw(gen *g, uint8_t version, uint8_t type, uint16_t hdr_len,
  */
 static int write_edge(const char *path)
 {
+	static const gimg luns[2] = {
+		{ 0, 0, 1ull << 30, "lun0", "" },
+		{ 0, 2, 1ull << 30, "lun2", "" },
+	};
 	static gen g;
 	uint8_t cdb[16], body[16];
 	vscsi_vu_msg m;
@@ -1238,6 +1429,7 @@ static int write_edge(const char *path)
 
 	if (gen_open(&g, path, 64))
 		return -1;
+	gen_images(&g, luns, 2);
 	g.rng = 0x3c6ef372fe94f82bull;
 	g.capacity[0] = 2097152;
 	g.conn = 7;
@@ -1285,16 +1477,12 @@ static int write_edge(const char *path)
 	vscsi_put_be32(cdb + 6, 512);
 	c = gen_cmd(&g, 2, 0, 0, cdb, 12, 0, 512);
 	vscsi_lun_encode_report_luns(c->req.lun.raw, 0);
-	memset(body, 0, sizeof(body));
-	body[3] = 8;
-	ans_data(c, body, 16);
 	gen_sync(&g, c, 21 * US);
 	gen_notify(&g, 2, VSCSI_NOTIFY_CALL);
 	/* a malformed LUN */
 	cdb6(cdb, 0x00, 0, 0, 0);
 	c = gen_cmd(&g, 2, 0, 0, cdb, 6, 0, 0);
 	memcpy(c->req.lun.raw, "\x02\x00\x40\x00\x00\x00\x00\x00", 8);
-	c->response = VSCSI_S_BAD_TARGET;
 	gen_sync(&g, c, 9 * US);
 	/* an AN query on the control queue */
 	c = gen_slot(&g);
@@ -1306,7 +1494,6 @@ static int write_edge(const char *path)
 				 VSCSI_EVT_ASYNC_OPERATIONAL_CHANGE;
 	gen_submit(&g, c);
 	g.now += 15 * US;
-	c->response = VSCSI_S_FUNCTION_COMPLETE;
 	gen_complete(&g, c);
 
 	/* a head submitted twice while in flight: the second one replaces
@@ -1355,7 +1542,6 @@ static int write_edge(const char *path)
 	vscsi_lun_encode(c->tmf.lun.raw, 0, 0, 1);
 	gen_submit(&g, c);
 	g.now += 150 * US;
-	c->response = VSCSI_S_FUNCTION_SUCCEEDED;
 	gen_complete(&g, c);
 	/* events: missed ones, and a media change notification */
 	gen_event_buffers(&g);
@@ -1380,6 +1566,9 @@ static int write_edge(const char *path)
 	g.conn = 8;
 	g.seq = 0;
 	g.chain_flags = 0;
+#ifdef GEN_EMU
+	gen_device(&g);		/* an initiator of its own */
+#endif
 	vu_simple(&g, VSCSI_VU_GET_FEATURES);
 	vu_u64(&g, VSCSI_VU_TO_FRONTEND, VSCSI_VU_GET_FEATURES, 1,
 	       1ull << VSCSI_F_RING_INDIRECT_DESC, 0);
@@ -1391,7 +1580,6 @@ static int write_edge(const char *path)
 	gen_sync(&g, c, 66 * US);
 	cdb6(cdb, 0x00, 0, 0, 0);
 	c = gen_cmd(&g, 2, 0, 2, cdb, 6, 0, 0);
-	ans_sense(c, VSCSI_SK_NOT_READY, 0x04, 0x02);
 	gen_sync(&g, c, 11 * US);
 	/* the writer's own loss note: no connection */
 	g.conn = VSCSI_CAP_CONN_NONE;
@@ -1463,5 +1651,21 @@ int main(int argc, char **argv)
 	snprintf(path, sizeof(path), "%s/edge.pcap", argv[1]);
 	if (write_edge(path))
 		return 1;
+	snprintf(path, sizeof(path), "%s/images.list", argv[1]);
+	{
+		FILE *f = fopen(path, "w");
+
+		if (!f || fprintf(f,
+"# The images the sample captures were recorded on (written by\n"
+"# bench/gen_captures.c; see README.md). One line per LUN:\n"
+"#   CAPTURE LUN SIZE OPTIONS DIGEST\n"
+"# Before: a sparse file of SIZE bytes (all zeros: truncate -s SIZE FILE).\n"
+"# After:  vscsi-replay --write --digest-images --lun LUN=FILE,OPTIONS\n"
+"#         CAPTURE prints DIGEST for it (vscsi-replay(1), IMAGE DIGEST).\n"
+"%s", g_list) < 0 || fclose(f)) {
+			perror(path);
+			return 1;
+		}
+	}
 	return 0;
 }

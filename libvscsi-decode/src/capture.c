@@ -79,18 +79,18 @@ size_t vscsi__cap_hdr_len(unsigned type)
 	}
 }
 
-static uint16_t capp_le16(const uint8_t *p)
+static inline uint16_t capp_le16(const uint8_t *p)
 {
 	return (uint16_t)(p[0] | p[1] << 8);
 }
 
-static uint32_t capp_le32(const uint8_t *p)
+static inline uint32_t capp_le32(const uint8_t *p)
 {
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
 	       (uint32_t)p[3] << 24;
 }
 
-static uint64_t capp_le64(const uint8_t *p)
+static inline uint64_t capp_le64(const uint8_t *p)
 {
 	return (uint64_t)capp_le32(p) | (uint64_t)capp_le32(p + 4) << 32;
 }

@@ -8,6 +8,7 @@
  * present (cdb_has()); bytes past the command's own length are never read.
  */
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "vscsi/cdb.h"
@@ -174,20 +175,25 @@ static void cdb_select_scan(uint8_t opcode, unsigned ptype, struct cdb_sel *s)
  */
 static struct cdb_sel cdb_index[2][256];
 static pthread_once_t cdb_index_once = PTHREAD_ONCE_INIT;
+static atomic_int cdb_index_ready;	/* set once the index is built */
 
 static void cdb_index_build(void)
 {
 	unsigned op;
 
 	for (op = 0; op < 256; op++) {
-		cdb_select_scan((uint8_t)op, VSCSI_PTYPE_DISK, &cdb_index[0][op]);
-		cdb_select_scan((uint8_t)op, VSCSI_PTYPE_MMC, &cdb_index[1][op]);
+		cdb_select_scan((uint8_t)op, VSCSI_PTYPE_DISK,
+				&cdb_index[0][op]);
+		cdb_select_scan((uint8_t)op, VSCSI_PTYPE_MMC,
+				&cdb_index[1][op]);
 	}
+	atomic_store_explicit(&cdb_index_ready, 1, memory_order_release);
 }
 
 static const struct cdb_sel *cdb_select(uint8_t opcode, unsigned ptype)
 {
-	pthread_once(&cdb_index_once, cdb_index_build);
+	if (!atomic_load_explicit(&cdb_index_ready, memory_order_acquire))
+		pthread_once(&cdb_index_once, cdb_index_build);
 	return &cdb_index[ptype == VSCSI_PTYPE_MMC][opcode];
 }
 
@@ -759,8 +765,19 @@ static void cdb_brief_field(const uint8_t *cdb, size_t have, unsigned kind,
 		return;
 	b = cdb + off;
 	wide = b[0] & mask;
-	for (k = 1; k < n; k++)
-		wide = wide << 8 | b[k];
+	switch (n) {	/* the usual widths without a loop */
+	case 2:
+		wide = wide << 8 | b[1];
+		break;
+	case 4:
+		wide = wide << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
+		       b[3];
+		break;
+	default:
+		for (k = 1; k < n; k++)
+			wide = wide << 8 | b[k];
+		break;
+	}
 	if (kind == CDB_F_LBA) {
 		out->lba = wide;
 		out->fields |= VSCSI_CDB_HAS_LBA;

@@ -15,7 +15,7 @@ typedef struct vscsi__cdb_brief {
 	uint8_t has_sa;
 	uint8_t op_class;	/* enum vscsi_op_class */
 	uint16_t service_action;
-	uint32_t fields;	/* VSCSI_CDB_HAS_LBA and VSCSI_CDB_HAS_XFER only */
+	uint32_t fields;	/* VSCSI_CDB_HAS_LBA, VSCSI_CDB_HAS_XFER */
 	uint64_t lba;
 	uint32_t xfer_len;
 } vscsi__cdb_brief;

@@ -3,7 +3,7 @@
 
 #include "mem_int.h"
 
-const unsigned char vscsi__zeros[VSCSI__ZEROS];
+const unsigned char vscsi__zeros[VSCSI__ZEROS] = { 0 };
 
 void vscsi__copy(void *dst, const void *src, size_t n)
 {

@@ -242,6 +242,7 @@ e2e_boot() {
 	set -- "$@"
 	qargs=""
 	bpid=""
+	xpid=""
 	case $E2E_BACKEND in
 	vscsi)
 		sock=$bdir/vhost.sock
@@ -309,6 +310,12 @@ e2e_boot() {
 				kill "$qpid" 2>/dev/null
 			fi
 		fi
+		if [ -n "$xpid" ] && ! kill -0 "$xpid" 2>/dev/null; then
+			wait "$xpid"
+			E2E_BOOT_ERR="vscsi-capture exited with status $? while the guest ran"
+			xpid=""
+			kill "$qpid" 2>/dev/null
+		fi
 		sleep 0.2
 	done
 	wait "$qpid"
@@ -319,6 +326,7 @@ e2e_boot() {
 		kill "$E2E_MONCAT" 2>/dev/null
 		wait "$E2E_MONCAT" 2>/dev/null
 	fi
+	[ -n "$xpid" ] && e2e_stop_proxy
 	[ -n "$bpid" ] && e2e_stop_backend
 	[ -f "$con" ] && tr -d '\r' <"$con" | sed -n 's/^.*\(@@E2E .*\)$/\1/p' >"$bdir/result"
 	if [ "$qrc" -eq 124 ] || [ "$qrc" -eq 137 ]; then
@@ -336,15 +344,20 @@ e2e_boot() {
 }
 
 # Start vscsi-replay --serve on $sock with $lunargs; wait for its socket.
+# With E2E_PROXY=1 the back-end listens on $bdir/backend.sock and
+# vscsi-capture (started once a boot) on $sock, recording into
+# $bdir/capture.pcap.zst.
 # Sets bpid; on failure sets E2E_BOOT_ERR and returns 1.
 e2e_start_backend() {
-	rm -f "$sock" "$E2E_CTL"
+	bsock=$sock
+	[ -n "${E2E_PROXY:-}" ] && bsock=$bdir/backend.sock
+	rm -f "$bsock" "$E2E_CTL"
 	# shellcheck disable=SC2086
-	"$E2E_REPLAY" --serve "$sock" --ctl "$E2E_CTL" $lunargs \
+	"$E2E_REPLAY" --serve "$bsock" --ctl "$E2E_CTL" $lunargs \
 		>>"$bdir/backend.log" 2>&1 &
 	bpid=$!
 	i=0
-	while [ ! -S "$sock" ]; do
+	while [ ! -S "$bsock" ]; do
 		if ! kill -0 "$bpid" 2>/dev/null; then
 			wait "$bpid"
 			E2E_BOOT_ERR="vscsi-replay --serve exited ($?) before creating $sock"
@@ -353,13 +366,54 @@ e2e_start_backend() {
 		fi
 		i=$((i + 1))
 		if [ $i -gt 100 ]; then
-			E2E_BOOT_ERR="vscsi-replay --serve did not create $sock in 10 s"
+			E2E_BOOT_ERR="vscsi-replay --serve did not create $bsock in 10 s"
 			e2e_stop_backend
 			return 1
 		fi
 		sleep 0.1
 	done
+	if [ -n "${E2E_PROXY:-}" ] && [ -z "${xpid:-}" ]; then
+		e2e_start_proxy || return 1
+	fi
 	return 0
+}
+
+# vscsi-capture between QEMU ($sock) and the back-end; sets xpid.
+e2e_start_proxy() {
+	rm -f "$sock" "$bdir/capture.pcap.zst"
+	# shellcheck disable=SC2086
+	"$E2E_CAPTURE" -l "$sock" -c "$bdir/backend.sock" \
+		-w "$bdir/capture.pcap.zst" ${E2E_CAPTURE_ARGS:-} \
+		>>"$bdir/proxy.log" 2>&1 &
+	xpid=$!
+	i=0
+	while [ ! -S "$sock" ]; do
+		if ! kill -0 "$xpid" 2>/dev/null || [ $i -gt 100 ]; then
+			E2E_BOOT_ERR="vscsi-capture did not create $sock: $(tail -n 2 "$bdir/proxy.log" | tr '\n' ' ')"
+			kill "$xpid" 2>/dev/null
+			xpid=""
+			return 1
+		fi
+		i=$((i + 1))
+		sleep 0.1
+	done
+	return 0
+}
+
+# SIGTERM: the capture is finished and the proxy exits 0.
+e2e_stop_proxy() {
+	kill -TERM "$xpid" 2>/dev/null
+	i=0
+	while kill -0 "$xpid" 2>/dev/null && [ $i -lt 100 ]; do
+		sleep 0.1
+		i=$((i + 1))
+	done
+	kill -0 "$xpid" 2>/dev/null && kill -KILL "$xpid" 2>/dev/null
+	wait "$xpid"
+	E2E_PROXY_RC=$?
+	[ "$E2E_PROXY_RC" -eq 0 ] ||
+		E2E_BOOT_ERR="${E2E_BOOT_ERR:+$E2E_BOOT_ERR; }vscsi-capture exited with status $E2E_PROXY_RC after SIGTERM"
+	xpid=""
 }
 
 # Stop the back-end: SIGTERM, then (after 10 s) SIGKILL. Records its exit
@@ -401,6 +455,10 @@ e2e_tail() {
 	if [ -s "$E2E_BOOT_DIR/backend.log" ]; then
 		echo "---- last 15 lines of $E2E_BOOT_DIR/backend.log"
 		tail -n 15 "$E2E_BOOT_DIR/backend.log"
+	fi
+	if [ -s "$E2E_BOOT_DIR/proxy.log" ]; then
+		echo "---- last 15 lines of $E2E_BOOT_DIR/proxy.log"
+		tail -n 15 "$E2E_BOOT_DIR/proxy.log"
 	fi
 	if [ -s "$E2E_BOOT_DIR/qemu.log" ]; then
 		echo "---- $E2E_BOOT_DIR/qemu.log"

@@ -9,7 +9,10 @@
 #   E2E_ONLY="BOOT..." (main smp1 by default; reconnect is opt-in),
 #   E2E_CACHE (kernel cache, ~/.cache/vscsi-trace), E2E_NO_PVH=1 (boot the
 #   compressed vmlinuz instead of the unpacked PVH vmlinux),
-#   E2E_REPLAY (the back-end binary, default BUILD_DIR/bin/vscsi-replay)
+#   E2E_REPLAY (the back-end binary, default BUILD_DIR/bin/vscsi-replay),
+#   E2E_PROXY=1 (vscsi-capture between QEMU and the back-end: each boot
+#   also checks its capture against what the guest did; E2E_CAPTURE is the
+#   binary, E2E_CAPTURE_ARGS more options)
 # Prints one line per scenario and "e2e: N passed, N failed".
 set -u
 export PATH="$PATH:/usr/sbin:/sbin"
@@ -17,8 +20,10 @@ B=${1:-build}
 E2E_BACKEND=${E2E_BACKEND:-vscsi}
 E2E_DIR=${E2E_DIR:-$B/e2e}
 E2E_REPLAY=${E2E_REPLAY:-$B/bin/vscsi-replay}
+E2E_CAPTURE=${E2E_CAPTURE:-$B/bin/vscsi-capture}
 case $E2E_DIR in /*) ;; *) E2E_DIR=$(pwd)/$E2E_DIR ;; esac
 case $E2E_REPLAY in /*) ;; *) E2E_REPLAY=$(pwd)/$E2E_REPLAY ;; esac
+case $E2E_CAPTURE in /*) ;; *) E2E_CAPTURE=$(pwd)/$E2E_CAPTURE ;; esac
 . tests/e2e/lib.sh
 
 pass=0
@@ -35,6 +40,9 @@ command -v timeout >/dev/null 2>&1 || e2e_die "timeout not found (coreutils)"
 for t in e2fsck debugfs; do
 	command -v $t >/dev/null 2>&1 || [ -x /sbin/$t ] || e2e_die "$t not found (package e2fsprogs)"
 done
+if [ -n "${E2E_PROXY:-}" ] && { [ "$E2E_BACKEND" != vscsi ] || [ ! -x "$E2E_CAPTURE" ]; }; then
+	e2e_die "E2E_PROXY=1 needs E2E_BACKEND=vscsi and $E2E_CAPTURE"
+fi
 if [ "$E2E_BACKEND" = vscsi ] && [ ! -x "$E2E_REPLAY" ]; then
 	e2e_die "$E2E_REPLAY is not built (E2E_BACKEND=qemu tests the guest side against QEMU's own virtio-scsi)"
 fi
@@ -329,6 +337,66 @@ check_cdrom() {
 	fi
 }
 
+# check_capture BOOT T:L...: with E2E_PROXY=1, the boot's capture reads
+# whole, holds a completion for every request (none in flight at the end,
+# nothing lost), and on each LUN given agrees with the guest's block layer
+# (its diskstats): reads and bytes read exactly; writes within what SCSI
+# shows of them (an empty flush write is a SYNCHRONIZE CACHE on the wire, a
+# write of zeroes a WRITE SAME carrying one block), bytes written exactly
+# when no WRITE SAME was sent.
+cap_total() { # FILTER: the I/O count of the capture's events matching it
+	"$B/bin/vscsi-dump" --stats -j -f "$1" "$cap" 2>/dev/null |
+		sed -n 's/^{"table":"total".*"ios":\([0-9]*\).*/\1/p'
+}
+cap_field() { # ROW KEY
+	echo "$1" | sed -n "s/.*\"$2\":\([0-9]*\).*/\1/p"
+}
+check_capture() {
+	[ -n "${E2E_PROXY:-}" ] || return 0
+	bt=$1
+	shift
+	cap=$E2E_DIR/$bt/capture.pcap.zst
+	st=$E2E_DIR/$bt/capture.stats
+	why=""
+	if [ "$boot_ok" != 1 ]; then
+		ko "$bt/capture" "the boot failed"
+		return
+	fi
+	"$B/bin/vscsi-dump" --stats "$cap" >"$st" 2>&1 || why="$why; vscsi-dump --stats failed: $(tail -n 1 "$st")"
+	"$B/bin/vscsi-dump" --stats -j "$cap" >"$st.json" 2>/dev/null
+	grep -q 'damaged          0 records' "$st" || why="$why; damaged records"
+	grep -q 'loss notes       0 notes' "$st" || why="$why; $(grep 'loss notes' "$st" | tr -s ' ')"
+	grep -q 'sequence gaps    0 gaps' "$st" || why="$why; $(grep 'sequence gaps' "$st" | tr -s ' ')"
+	grep -q '^in flight at the end: 0 requests' "$st" || why="$why; $(grep '^in flight at the end' "$st")"
+	grep -q ' 0 completions without a request' "$st" || why="$why; $(grep 'completions without' "$st" | tr -s ' ')"
+	luns=""
+	for lun in "$@"; do
+		row=$(grep '"table":"lun"' "$st.json" | grep "\"lun\":\"$lun\"")
+		r=$(cap_field "$row" reads) rb=$(cap_field "$row" bytes_read)
+		w=$(cap_field "$row" writes) wb=$(cap_field "$row" bytes_written)
+		gr=$(e2e_kv "$bt" diskstats reads "lun=$lun ")
+		grs=$(e2e_kv "$bt" diskstats rsect "lun=$lun ")
+		gw=$(e2e_kv "$bt" diskstats writes "lun=$lun ")
+		gws=$(e2e_kv "$bt" diskstats wsect "lun=$lun ")
+		fl=$(cap_total "lun == $lun and class == flush")
+		ws=$(cap_total "lun == $lun and (op == write_same16 or op == write_same10)")
+		[ "${r:-0}" = "$gr" ] || why="$why; LUN $lun: ${r:-0} reads in the capture, $gr by the guest"
+		[ "${rb:-0}" = "$((grs * 512))" ] || why="$why; LUN $lun: ${rb:-0} bytes read in the capture, $((grs * 512)) by the guest"
+		if [ "$gw" -lt "${w:-0}" ] || [ "$gw" -gt $((${w:-0} + ${fl:-0})) ]; then
+			why="$why; LUN $lun: the guest wrote $gw times, the capture has ${w:-0} writes and ${fl:-0} flushes"
+		fi
+		if [ "${ws:-0}" = 0 ] && [ "${wb:-0}" != "$((gws * 512))" ]; then
+			why="$why; LUN $lun: ${wb:-0} bytes written in the capture, $((gws * 512)) by the guest"
+		fi
+		luns="$luns $lun:${gr}r/${gw}w"
+	done
+	if [ -z "$why" ]; then
+		ok "$bt/capture" "$(sed -n 's/^records  *\([0-9]*\):.*/\1/p' "$st") records, every request completed, reads/writes/bytes as the guest's diskstats:$luns"
+	else
+		ko "$bt/capture" "${why#; }"
+	fi
+}
+
 # ---------------------------------------------------------------- boots
 boot_main() {
 	d=$E2E_DIR/main
@@ -360,6 +428,7 @@ boot_main() {
 	check_ext4 main ext4 "$d/ext4.img" "$ext4_blocks"
 	check_hotplug main hotplug 4194304 8388608
 	check_cdrom main cdrom "$d/cd.img"
+	check_capture main 0:0 0:1 0:3 0:6
 	boot_done "$d"
 }
 
@@ -381,6 +450,7 @@ boot_smp1() {
 	check_randio smp1 randio-512 "$d/s512.img" 512 1 $(echo $S512 | tr , ' ')
 	check_randio smp1 randio-4096 "$d/s4k.img" 4096 1 $(echo $S4K | tr , ' ')
 	check_ext4 smp1 ext4-4096 "$d/e4k.img" "$e4k_blocks"
+	check_capture smp1 0:0 0:1 0:2
 	boot_done "$d"
 }
 

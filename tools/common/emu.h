@@ -163,13 +163,19 @@ int emu_lun_parse(const char *spec, emu_lun_cfg *cfg, char *err,
 #define EMU_HOTPLUG 0x1u	/* added at run time: raise 3F/0E on the other
 				 * LUNs of the target and a TRANSPORT_RESET
 				 * RESCAN event */
+#define EMU_NO_LOCK 0x2u	/* take no lock on the file: the caller holds
+				 * one (vscsi-replay holds LOCK_EX itself) */
 
 /*
  * Open the file or block device and add the LUN. The file must exist; the
  * capacity is its size rounded down to whole blocks. The new LUN holds a
- * POWER ON unit attention (29/00). Returns VSCSI_OK, VSCSI_ERR_ARG (address
- * in use, bad block size), VSCSI_ERR_IO (open/stat failed, see err),
- * VSCSI_ERR_NOMEM.
+ * POWER ON unit attention (29/00). Unless flags has EMU_NO_LOCK, the open
+ * file takes a shared flock(2) lock (LOCK_SH | LOCK_NB) for as long as the
+ * LUN is open: several servers may share a file, but a file that another
+ * process holds exclusively (a replay writing to it) is refused, and a
+ * replay is refused a file a server holds. Returns VSCSI_OK, VSCSI_ERR_ARG
+ * (address in use, bad block size), VSCSI_ERR_IO (open/stat failed, or the
+ * file is locked: see err), VSCSI_ERR_NOMEM.
  */
 int emu_lun_add(emu_dev *dev, const emu_lun_cfg *cfg, unsigned flags,
 		char *err, size_t errlen);

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/vfs.h>
@@ -254,7 +255,7 @@ static void lun_identity(emu_lun *l, const emu_lun_cfg *cfg)
 }
 
 static int lun_open(emu_dev *dev, emu_lun *l, const emu_lun_cfg *cfg,
-		    char *err, size_t errlen)
+		    unsigned flags, char *err, size_t errlen)
 {
 	int oflags = O_CLOEXEC;
 	struct stat st;
@@ -269,6 +270,14 @@ static int lun_open(emu_dev *dev, emu_lun *l, const emu_lun_cfg *cfg,
 	l->fd = open(cfg->path, oflags);
 	if (l->fd < 0) {
 		seterr(err, errlen, "%s: %s", cfg->path, strerror(errno));
+		return VSCSI_ERR_IO;
+	}
+	/* shared: servers may share a file; a replay holds it exclusively.
+	 * File systems without flock (ENOLCK, EINVAL) go unlocked. */
+	if (!(flags & EMU_NO_LOCK) && flock(l->fd, LOCK_SH | LOCK_NB) < 0 &&
+	    errno == EWOULDBLOCK) {
+		seterr(err, errlen, "%s: in use by another program (a "
+		       "vscsi-replay holds it locked)", cfg->path);
 		return VSCSI_ERR_IO;
 	}
 	if (fstat(l->fd, &st) < 0) {
@@ -371,7 +380,7 @@ int emu_lun_add(emu_dev *dev, const emu_lun_cfg *cfg, unsigned flags,
 	l->bs_shift = (uint8_t)log2u(l->bs);
 	snprintf(l->path, sizeof(l->path), "%s", cfg->path);
 	emu_list_init(&l->cmds);
-	rc = lun_open(dev, l, cfg, err, errlen);
+	rc = lun_open(dev, l, cfg, flags, err, errlen);
 	if (rc < 0) {
 		lun_close(l);
 		return rc;

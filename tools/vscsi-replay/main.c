@@ -1,7 +1,10 @@
 /*
- * vscsi-replay: the replay device. Today: --serve (a live vhost-user-scsi
- * back-end over file-backed LUNs) and its control client; replaying capture
- * files comes with a later version (see vscsi-replay(1)).
+ * vscsi-replay: the replay device. It replays capture files against
+ * file-backed LUNs (the built-in SCSI emulation) or into any
+ * vhost-user-scsi back-end and verifies every completion (replay*.c,
+ * verify.c, report.c); with --serve it is itself a live vhost-user-scsi
+ * back-end over the same emulation (serve.c, sdev.c), and --ctl talks to a
+ * running one (ctl.c).
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -12,12 +15,37 @@
 
 static void usage(FILE *f)
 {
-	fputs("usage: vscsi-replay --serve SOCKET --lun T:L=PATH[,opts] ... "
+	fputs("usage: vscsi-replay [options] --lun T:L=PATH[,opts] ... FILE\n"
+	      "       vscsi-replay [options] --vhost-user SOCKET FILE\n"
+	      "       vscsi-replay -n [options] FILE\n"
+	      "       vscsi-replay --serve SOCKET --lun T:L=PATH[,opts] ... "
 	      "[--ctl CTLSOCKET]\n"
 	      "                    [--queues N] [--poll-us US] [-v]\n"
 	      "       vscsi-replay --ctl CTLSOCKET add T:L=PATH[,opts] | "
 	      "remove T:L |\n"
 	      "                    resize T:L | list | help\n"
+	      "replay (FILE: a capture; every request issued again and "
+	      "verified):\n"
+	      "  --lun SPEC      a LUN of the built-in emulation (repeatable)\n"
+	      "  --vhost-user SOCKET  replay into a vhost-user-scsi back-end\n"
+	      "  --write         let commands that change the medium through\n"
+	      "  --skip-writes   leave out commands that change the medium\n"
+	      "  --map T:L=T:L   send the capture's LUN to another (repeatable)\n"
+	      "  -f, --filter EXPR  only requests that match (vscsi-dump's "
+	      "filters)\n"
+	      "  --start SEC, --end SEC  a window, seconds from the capture's "
+	      "start\n"
+	      "  --timing asap|original|scale=F  when to issue (default asap)\n"
+	      "  -n, --dry-run   print the plan, issue nothing\n"
+	      "  --report-json FILE, --report-junit FILE  reports for tools "
+	      "and CI\n"
+	      "  --max-diffs N   differences listed in the text (default 20, "
+	      "0: all)\n"
+	      "  --digest-images print each LUN file's digest at the end\n"
+	      "  --record FILE   write a capture of what was sent and answered\n"
+	      "  -q, --quiet     only the result line\n"
+	      "  exit status: 0 no difference, 1 differences, 2 an error\n"
+	      "serve:\n"
 	      "  --serve SOCKET  listen on a unix socket as a vhost-user-scsi "
 	      "back-end\n"
 	      "  --lun SPEC      a LUN: T:L=PATH[,ro][,bs=512|4096]"
@@ -30,11 +58,35 @@ static void usage(FILE *f)
 	      "  --poll-us US    poll busy queues US microseconds before "
 	      "sleeping (default 0)\n"
 	      "  -v, --verbose   log connections (-vv: every vhost-user "
-	      "message)\n"
+	      "message);\n"
+	      "                  with a replay: list every difference\n"
 	      "  -V, --version   print the version\n"
-	      "  -h, --help      this text\n"
-	      "Replaying capture files is not in this version.\n",
+	      "  -h, --help      this text\n",
 	      f);
+}
+
+/* --timing asap|original|scale=F */
+static int parse_timing(const char *s, replay_opts *r)
+{
+	char *end;
+	double f;
+
+	if (strcmp(s, "asap") == 0) {
+		r->timing = REPLAY_ASAP;
+		return 0;
+	}
+	if (strcmp(s, "original") == 0) {
+		r->timing = REPLAY_ORIGINAL;
+		return 0;
+	}
+	if (strncmp(s, "scale=", 6) != 0)
+		return -1;
+	f = strtod(s + 6, &end);
+	if (end == s + 6 || *end || !(f > 0) || f > 1e6)
+		return -1;
+	r->timing = REPLAY_SCALE;
+	r->scale = f;
+	return 0;
 }
 
 int main(int argc, char **argv)
@@ -45,26 +97,49 @@ int main(int argc, char **argv)
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "queues", required_argument, NULL, 'Q' },
 		{ "poll-us", required_argument, NULL, 'P' },
+		{ "vhost-user", required_argument, NULL, 'U' },
+		{ "write", no_argument, NULL, 'W' },
+		{ "skip-writes", no_argument, NULL, 'K' },
+		{ "map", required_argument, NULL, 'M' },
+		{ "filter", required_argument, NULL, 'f' },
+		{ "start", required_argument, NULL, 's' },
+		{ "end", required_argument, NULL, 'e' },
+		{ "timing", required_argument, NULL, 'T' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "report-json", required_argument, NULL, 'J' },
+		{ "report-junit", required_argument, NULL, 'X' },
+		{ "max-diffs", required_argument, NULL, 'D' },
+		{ "digest-images", no_argument, NULL, 'G' },
+		{ "record", required_argument, NULL, 'R' },
+		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	serve_opts o;
-	const char **luns;
+	replay_opts ro;
+	const char **luns, **maps;
 	int c, rc;
 
 	memset(&o, 0, sizeof(o));
+	memset(&ro, 0, sizeof(ro));
+	ro.max_diffs = 20;
 	o.queues = SDEV_DEFAULT_QUEUES;
 	o.poll_us = SDEV_DEFAULT_POLL_US;
 	luns = calloc((size_t)argc, sizeof(*luns));
-	if (!luns) {
+	maps = calloc((size_t)argc, sizeof(*maps));
+	if (!luns || !maps) {
 		fprintf(stderr, "%s: out of memory\n", REPLAY_PROG);
-		return 1;
+		free(luns);
+		free(maps);
+		return 2;
 	}
 	o.luns = luns;
+	ro.maps = maps;
 	/* '+': stop at the first non-option (the control command) */
-	while ((c = getopt_long(argc, argv, "+vVh", longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+f:nqvVh", longopts, NULL)) !=
+	       -1) {
 		switch (c) {
 		case 'S':
 			o.socket = optarg;
@@ -84,8 +159,8 @@ int main(int argc, char **argv)
 				fprintf(stderr, "%s: --queues %s: want 1 to "
 					"%u\n", REPLAY_PROG, optarg,
 					SDEV_MAX_QUEUES);
-				free(luns);
-				return 2;
+				rc = 2;
+				goto out;
 			}
 			o.queues = (unsigned)n;
 			break;
@@ -98,27 +173,101 @@ int main(int argc, char **argv)
 			    n > 1000000) {
 				fprintf(stderr, "%s: --poll-us %s: want 0 to "
 					"1000000\n", REPLAY_PROG, optarg);
-				free(luns);
-				return 2;
+				rc = 2;
+				goto out;
 			}
 			o.poll_us = (unsigned)n;
 			break;
 		}
+		case 'U':
+			ro.vhost_user = optarg;
+			break;
+		case 'W':
+			ro.write = 1;
+			break;
+		case 'K':
+			ro.skip_writes = 1;
+			break;
+		case 'M':
+			maps[ro.nmaps++] = optarg;
+			break;
+		case 'f':
+			ro.filter = optarg;
+			break;
+		case 's':
+			ro.start = optarg;
+			break;
+		case 'e':
+			ro.end = optarg;
+			break;
+		case 'T':
+			if (parse_timing(optarg, &ro)) {
+				fprintf(stderr, "%s: --timing %s: want asap, "
+					"original or scale=F (F > 0)\n",
+					REPLAY_PROG, optarg);
+				rc = 2;
+				goto out;
+			}
+			break;
+		case 'n':
+			ro.dry_run = 1;
+			break;
+		case 'J':
+			ro.report_json = optarg;
+			break;
+		case 'X':
+			ro.report_junit = optarg;
+			break;
+		case 'D': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end ||
+			    n > 1000000) {
+				fprintf(stderr, "%s: --max-diffs %s: want 0 to "
+					"1000000\n", REPLAY_PROG, optarg);
+				rc = 2;
+				goto out;
+			}
+			ro.max_diffs = (unsigned)n;
+			break;
+		}
+		case 'G':
+			ro.digest_images = 1;
+			break;
+		case 'R':
+			ro.record = optarg;
+			break;
+		case 'q':
+			ro.quiet = 1;
+			break;
 		case 'v':
 			o.verbose++;
+			ro.verbose++;
 			break;
 		case 'V':
 			printf("vscsi-replay %s\n", vscsi_version());
-			free(luns);
-			return 0;
+			rc = 0;
+			goto out;
 		case 'h':
 			usage(stdout);
-			free(luns);
-			return 0;
+			rc = 0;
+			goto out;
 		default:
 			usage(stderr);
-			free(luns);
-			return 2;
+			rc = 2;
+			goto out;
+		}
+	}
+	if (o.socket || o.ctl) {
+		if (ro.vhost_user || ro.nmaps || ro.filter || ro.dry_run ||
+		    ro.write || ro.skip_writes || ro.report_json ||
+		    ro.report_junit || ro.record || ro.digest_images ||
+		    ro.start || ro.end || ro.timing || ro.quiet) {
+			fprintf(stderr, "%s: the replay options do not go with "
+				"--serve or --ctl\n", REPLAY_PROG);
+			rc = 2;
+			goto out;
 		}
 	}
 	if (o.socket) {
@@ -133,15 +282,15 @@ int main(int argc, char **argv)
 			if (emu_lun_parse(o.luns[i], &cfg, err, sizeof(err))) {
 				fprintf(stderr, "%s: --lun %s: %s\n",
 					REPLAY_PROG, o.luns[i], err);
-				free(luns);
-				return 2;
+				rc = 2;
+				goto out;
 			}
 		}
 		if (optind < argc) {
 			fprintf(stderr, "%s: --serve: unexpected argument "
 				"'%s'\n", REPLAY_PROG, argv[optind]);
-			free(luns);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		rc = serve_main(&o);
 	} else if (o.ctl) {
@@ -149,14 +298,39 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s: --lun needs --serve (use "
 				"'--ctl SOCKET add SPEC' to add a LUN to a "
 				"running server)\n", REPLAY_PROG);
-			free(luns);
-			return 2;
+			rc = 2;
+			goto out;
 		}
 		rc = ctl_client(o.ctl, argc - optind, argv + optind);
+	} else if (optind == argc - 1) {
+		unsigned i;
+
+		for (i = 0; i < o.nluns; i++) {
+			emu_lun_cfg cfg;
+			char err[256];
+
+			if (emu_lun_parse(o.luns[i], &cfg, err, sizeof(err))) {
+				fprintf(stderr, "%s: --lun %s: %s\n",
+					REPLAY_PROG, o.luns[i], err);
+				rc = 2;
+				goto out;
+			}
+		}
+		ro.file = argv[optind];
+		ro.luns = o.luns;
+		ro.nluns = o.nluns;
+		rc = replay_main(&ro);
+	} else if (optind < argc - 1) {
+		fprintf(stderr, "%s: one capture file at a time ('%s' and "
+			"'%s'); options go before it\n", REPLAY_PROG,
+			argv[optind], argv[optind + 1]);
+		rc = 2;
 	} else {
 		usage(stderr);
 		rc = 2;
 	}
+out:
 	free(luns);
+	free(maps);
 	return rc;
 }

@@ -6,6 +6,8 @@
  *   serve.c  --serve: the listening socket, one thread per connection,
  *            the LUN registry, signals, the control socket
  *   ctl.c    the control protocol: command parsing, the client
+ *   replay*.c, verify.c, report.c
+ *            replaying a capture file and verifying it (replay_int.h)
  */
 #ifndef VSCSI_REPLAY_H
 #define VSCSI_REPLAY_H
@@ -89,5 +91,40 @@ int ctl_client(const char *path, int argc, char **argv);
 
 /* Split "T:L" into target and LUN; 0 or -1. */
 int ctl_parse_addr(const char *s, uint8_t *target, uint16_t *lun);
+
+/* ------------------------------------------------------------ replay */
+
+enum replay_timing {
+	REPLAY_ASAP = 0,	/* as fast as ordering allows */
+	REPLAY_ORIGINAL = 1,	/* at the recorded offsets */
+	REPLAY_SCALE = 2,	/* recorded offsets times scale */
+};
+
+typedef struct replay_opts {
+	const char *file;	/* the capture */
+	const char **luns;	/* --lun specs: the built-in emulation */
+	unsigned nluns;
+	const char *vhost_user;	/* or a vhost-user back-end's socket */
+	const char **maps;	/* --map T:L=T:L */
+	unsigned nmaps;
+	unsigned timing;	/* enum replay_timing */
+	double scale;		/* REPLAY_SCALE */
+	const char *filter;	/* -f */
+	const char *start, *end; /* --start/--end, seconds */
+	int write;		/* --write */
+	int skip_writes;	/* --skip-writes */
+	int dry_run;		/* -n */
+	const char *report_json;
+	const char *report_junit;
+	const char *record;	/* --record FILE */
+	int digest_images;	/* --digest-images */
+	unsigned max_diffs;	/* differences listed in the text (0: all) */
+	int quiet;
+	int verbose;
+} replay_opts;
+
+/* Replay o->file and report. Returns the exit status: 0 no difference,
+ * 1 differences, 2 an error. */
+int replay_main(const replay_opts *o);
 
 #endif

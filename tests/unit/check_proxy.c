@@ -1,0 +1,799 @@
+/*
+ * The capture proxy's parts: the record queue (proxy_q), the record
+ * encoder (proxy_rec: every record type read back by the library's parser,
+ * snap length, digests, drops and loss notes), the writer thread
+ * (proxy_out: file names, sessions repeated and sequence numbers rebased in
+ * rotated files) and the relay's rewrites (proxy.c) against a hand-made
+ * front-end and back-end in this process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <xxhash.h>
+
+#include "proxy.h"
+#include "proxy_out.h"
+#include "proxy_q.h"
+#include "proxy_rec.h"
+#include "testutil.h"
+#include "vscsi.h"
+#include "vu.h"
+#include "vu_loop.h"
+
+/* ------------------------------------------------------------ queue */
+
+START_TEST(queue_fifo_and_wrap)
+{
+	pxq *q = pxq_new(8192);
+	uint64_t prod = 0, cons = 0, drops = 0;
+	unsigned seed = 7, it;
+
+	ck_assert_ptr_nonnull(q);
+	ck_assert_uint_eq(pxq_size(q), 8192);
+	for (it = 0; it < 60000; it++) {
+		if (rand_r(&seed) % 3) {
+			uint32_t len = (uint32_t)(rand_r(&seed) % 2000), i;
+			uint8_t *b = pxq_reserve(q, len);
+
+			if (!b) {
+				drops++;
+				continue;
+			}
+			for (i = 0; i < len; i++)
+				b[i] = (uint8_t)(prod + i);
+			pxq_commit(q, len, PXQ_RECORD, prod++);
+		} else {
+			pxq_ent e;
+
+			while (pxq_peek(q, &e)) {
+				uint32_t i, bad = 0;
+
+				ck_assert_uint_eq(e.ts_ns, cons);
+				ck_assert_uint_eq(e.kind, PXQ_RECORD);
+				for (i = 0; i < e.len; i++)
+					bad += e.body[i] != (uint8_t)(cons + i);
+				ck_assert_uint_eq(bad, 0);
+				pxq_pop(q);
+				cons++;
+				if (rand_r(&seed) % 2)
+					break;
+			}
+		}
+	}
+	ck_assert_uint_gt(drops, 0);
+	ck_assert_uint_gt(cons, 5000);
+	pxq_free(q);
+}
+END_TEST
+
+START_TEST(queue_limits)
+{
+	pxq *q = pxq_new(100);	/* rounded up to the minimum */
+	pxq_ent e;
+	uint8_t *b;
+
+	ck_assert_uint_eq(pxq_size(q), PXQ_MIN_BYTES);
+	/* more than a quarter of the queue never fits */
+	ck_assert_ptr_null(pxq_reserve(q, PXQ_MIN_BYTES / 4 + 1));
+	ck_assert_int_eq(pxq_peek(q, &e), 0);
+	b = pxq_reserve(q, 3);
+	ck_assert_ptr_nonnull(b);
+	memcpy(b, "abc", 3);
+	/* a shorter commit than the reservation */
+	pxq_commit(q, 2, PXQ_FLUSH, 99);
+	ck_assert_uint_eq(pxq_used(q), PXQ_HDR + 8);
+	ck_assert_int_eq(pxq_peek(q, &e), 1);
+	ck_assert_uint_eq(e.kind, PXQ_FLUSH);
+	ck_assert_uint_eq(e.len, 2);
+	ck_assert_uint_eq(e.ts_ns, 99);
+	ck_assert_mem_eq(e.body, "ab", 2);
+	pxq_pop(q);
+	ck_assert_uint_eq(pxq_used(q), 0);
+	pxq_free(q);
+}
+END_TEST
+
+/* ------------------------------------------------------------ encoder */
+
+static void parse_ok(const uint8_t *b, int len, vscsi_cap_rec *r)
+{
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(vscsi_cap_parse(b, (size_t)len, r), VSCSI_OK);
+	ck_assert_uint_eq(r->rec_len, (size_t)len);
+}
+
+START_TEST(encode_request_cut_and_digest)
+{
+	static uint8_t hdr[51], data[5000], b[8192];
+	struct iovec iov[3];
+	vscsi_cap_rec rec, out;
+	int len, cut;
+	unsigned i;
+
+	for (i = 0; i < sizeof(hdr); i++)
+		hdr[i] = (uint8_t)i;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7);
+	/* the data part split across two iovecs */
+	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
+	iov[1] = (struct iovec){ data, 1000 };
+	iov[2] = (struct iovec){ data + 1000, 4000 };
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_REQUEST;
+	rec.conn = 3;
+	rec.vq = 2;
+	rec.seq = 41;
+	rec.head = 17;
+	rec.flags = VSCSI_RECF_INDIRECT;
+	rec.n_readable = 3;
+	rec.n_writable = 1;
+	rec.readable_bytes = 5051;
+	rec.writable_bytes = 108;
+	rec.hdr_len = 51;
+	/* keep 100 of 5051 bytes: 51 of the header, 49 of data */
+	len = px_rec_encode(b, sizeof(b), &rec, iov, 3, 100, &cut);
+	parse_ok(b, len, &out);
+	ck_assert_int_eq(cut, 1);
+	ck_assert_uint_eq(out.type, VSCSI_REC_REQUEST);
+	ck_assert_uint_eq(out.conn, 3);
+	ck_assert_uint_eq(out.vq, 2);
+	ck_assert_uint_eq(out.seq, 41);
+	ck_assert_uint_eq(out.head, 17);
+	ck_assert_uint_eq(out.n_readable, 3);
+	ck_assert_uint_eq(out.readable_bytes, 5051);
+	ck_assert_uint_eq(out.hdr_len, 51);
+	ck_assert_uint_eq(out.data_len, 5000);
+	ck_assert_uint_eq(out.hdr_cap, 51);
+	ck_assert_uint_eq(out.data_cap, 49);
+	ck_assert_mem_eq(out.hdr, hdr, 51);
+	ck_assert_mem_eq(out.data, data, 49);
+	/* the digest is of the whole data part, not what was kept */
+	ck_assert_uint_eq(out.digest, XXH3_64bits(data, 5000));
+	ck_assert(out.flags & VSCSI_RECF_INDIRECT);
+	ck_assert(out.flags & VSCSI_RECF_CUT);
+	/* the buffer too small */
+	ck_assert_int_eq(px_rec_encode(b, 100, &rec, iov, 3, 100, &cut),
+			 VSCSI_ERR_NOSPACE);
+	/* whole: not cut */
+	len = px_rec_encode(b, sizeof(b), &rec, iov, 3, 100000, &cut);
+	parse_ok(b, len, &out);
+	ck_assert_int_eq(cut, 0);
+	ck_assert_uint_eq(out.data_cap, 5000);
+	ck_assert_mem_eq(out.data, data, 5000);
+	ck_assert(!(out.flags & VSCSI_RECF_CUT));
+}
+END_TEST
+
+START_TEST(encode_other_types)
+{
+	static const uint16_t sizes[3] = { 128, 128, 256 };
+	uint8_t b[2048], msg[20] = { 1, 0, 0, 0, 5, 0, 0, 0, 8, 0, 0, 0 };
+	struct iovec iov = { msg, sizeof(msg) };
+	vscsi_cap_rec rec, out;
+	int len, cut;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_VHOST_USER;
+	rec.conn = 1;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.vu.dir = VSCSI_VU_TO_FRONTEND;
+	rec.vu.nfds = 2;
+	len = px_rec_encode(b, sizeof(b), &rec, &iov, 1, 1000, &cut);
+	parse_ok(b, len, &out);
+	ck_assert_uint_eq(out.vu.dir, VSCSI_VU_TO_FRONTEND);
+	ck_assert_uint_eq(out.vu.nfds, 2);
+	ck_assert_uint_eq(out.vu.msg_len, 20);
+	ck_assert_mem_eq(out.raw, msg, 20);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_SESSION;
+	rec.conn = 9;
+	rec.session.features = 0x100000007ull;
+	rec.session.protocol_features = 0x8009;
+	rec.session.cdb_size = 32;
+	rec.session.sense_size = 96;
+	rec.session.snaplen = 4096;
+	rec.session.num_queues = 3;
+	rec.session.queue_sizes = sizes;
+	rec.session.tool = "vscsi-capture";
+	rec.session.tool_version = "0.1.0";
+	len = px_rec_encode(b, sizeof(b), &rec, NULL, 0, 0, &cut);
+	parse_ok(b, len, &out);
+	ck_assert_uint_eq(out.session.features, 0x100000007ull);
+	ck_assert_uint_eq(out.session.num_queues, 3);
+	ck_assert_uint_eq(vscsi_cap_queue_size(&out.session, 2), 256);
+	ck_assert_str_eq(out.session.tool, "vscsi-capture");
+	ck_assert_str_eq(out.session.tool_version, "0.1.0");
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_LOSS;
+	rec.conn = VSCSI_CAP_CONN_NONE;
+	rec.loss.count = 12;
+	rec.loss.since_ns = 77;
+	rec.loss.reason = VSCSI_LOSS_QUEUE_FULL;
+	iov.iov_base = (void *)"why";
+	iov.iov_len = 3;
+	len = px_rec_encode(b, sizeof(b), &rec, &iov, 1, 100, &cut);
+	parse_ok(b, len, &out);
+	ck_assert_uint_eq(out.loss.count, 12);
+	ck_assert_uint_eq(out.loss.since_ns, 77);
+	ck_assert_uint_eq(out.loss.reason, VSCSI_LOSS_QUEUE_FULL);
+	ck_assert_uint_eq(out.raw_len, 3);
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_NOTIFY;
+	rec.vq = 4;
+	rec.notify.kind = VSCSI_NOTIFY_CALL;
+	len = px_rec_encode(b, sizeof(b), &rec, NULL, 0, 0, &cut);
+	parse_ok(b, len, &out);
+	ck_assert_uint_eq(out.notify.kind, VSCSI_NOTIFY_CALL);
+	ck_assert_uint_eq(out.vq, 4);
+
+	rec.type = 0;
+	ck_assert_int_eq(px_rec_encode(b, sizeof(b), &rec, NULL, 0, 0, &cut),
+			 VSCSI_ERR_ARG);
+}
+END_TEST
+
+/* Take every record from q into a list of parsed types; returns the
+ * count and fills counts by type and the loss total. */
+static unsigned drain(pxq *q, unsigned *types, uint64_t *lost)
+{
+	pxq_ent e;
+	unsigned n = 0;
+
+	while (pxq_peek(q, &e)) {
+		vscsi_cap_rec r;
+
+		if (e.kind == PXQ_RECORD) {
+			ck_assert_int_eq(vscsi_cap_parse(e.body, e.len, &r),
+					 VSCSI_OK);
+			types[r.type]++;
+			if (r.type == VSCSI_REC_LOSS)
+				*lost += r.loss.count;
+			n++;
+		}
+		pxq_pop(q);
+	}
+	return n;
+}
+
+START_TEST(recorder_drops_then_tells)
+{
+	static uint8_t data[3000];
+	pxq *q = pxq_new(65536);
+	px_rec *r = px_rec_new(q, 0, 0);
+	struct iovec iov = { data, sizeof(data) };
+	vscsi_cap_chain c;
+	px_rec_stats st;
+	unsigned types[8] = { 0 }, k, ok = 0, dropped = 0;
+	uint64_t lost = 0;
+
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	c.vq = 2;
+	for (k = 0; k < 100; k++) {
+		if (px_rec_request(r, &c, k, &iov, 1, 51, k + 1) == VSCSI_OK)
+			ok++;
+		else
+			dropped++;
+	}
+	ck_assert_uint_gt(dropped, 0);
+	ck_assert_uint_eq(px_rec_pending(r), dropped);
+	/* still full: the note waits */
+	ck_assert_int_eq(px_rec_flush(r), -1);
+	ck_assert_uint_eq(drain(q, types, &lost), ok);
+	/* room again: the note goes out by itself */
+	ck_assert_int_eq(px_rec_flush(r), 0);
+	ck_assert_uint_eq(px_rec_pending(r), 0);
+	ck_assert_uint_eq(drain(q, types, &lost), 1);
+	ck_assert_uint_eq(lost, dropped);
+	ck_assert_uint_eq(types[VSCSI_REC_LOSS], 1);
+	px_rec_get_stats(r, &st);
+	ck_assert_uint_eq(st.records, ok);
+	ck_assert_uint_eq(st.dropped, dropped);
+	ck_assert_uint_eq(st.notes, 1);
+	/* --no-data: the virtio-scsi part only, the whole digest */
+	px_rec_free(r);
+	r = px_rec_new(q, 0, 1);
+	ck_assert_int_eq(px_rec_request(r, &c, 0, &iov, 1, 51, 1), VSCSI_OK);
+	{
+		pxq_ent e;
+		vscsi_cap_rec out;
+
+		ck_assert_int_eq(pxq_peek(q, &e), 1);
+		ck_assert_int_eq(vscsi_cap_parse(e.body, e.len, &out), 0);
+		ck_assert_uint_eq(out.hdr_cap, 51);
+		ck_assert_uint_eq(out.data_cap, 0);
+		ck_assert_uint_eq(out.data_len, sizeof(data) - 51);
+		ck_assert_uint_eq(out.digest,
+				  XXH3_64bits(data + 51, sizeof(data) - 51));
+		pxq_pop(q);
+	}
+	/* a malformed chain */
+	ck_assert_int_eq(px_rec_malformed(r, &c, 5, VSCSI_ERR_DESC_LOOP, 9),
+			 VSCSI_OK);
+	{
+		pxq_ent e;
+		vscsi_cap_rec out;
+
+		ck_assert_int_eq(pxq_peek(q, &e), 1);
+		ck_assert_int_eq(vscsi_cap_parse(e.body, e.len, &out), 0);
+		ck_assert(out.flags & PX_RECF_MALFORMED);
+		ck_assert_uint_eq(out.used_len, (uint32_t)-VSCSI_ERR_DESC_LOOP);
+		ck_assert_uint_eq(out.raw_len, 0);
+		pxq_pop(q);
+	}
+	px_rec_free(r);
+	pxq_free(q);
+}
+END_TEST
+
+/* ------------------------------------------------------------ writer */
+
+START_TEST(file_names)
+{
+	char out[256];
+
+	ck_assert_int_eq(pxo_file_name("t.pcap.zst", 0, 0, 0, out,
+				       sizeof(out)), 0);
+	ck_assert_str_eq(out, "t.pcap.zst");
+	ck_assert_int_eq(pxo_file_name("dir/t.pcap.zst", 3, 0, 0, out,
+				       sizeof(out)), 0);
+	ck_assert_str_eq(out, "dir/t.3.pcap.zst");
+	ck_assert_int_eq(pxo_file_name("t.pcap", 1, 0, 0, out, sizeof(out)),
+			 0);
+	ck_assert_str_eq(out, "t.1.pcap");
+	ck_assert_int_eq(pxo_file_name("capture", 2, 0, 0, out, sizeof(out)),
+			 0);
+	ck_assert_str_eq(out, "capture.2");
+	/* -G: strftime(3) in the name (UTC here: TZ is set below) */
+	ck_assert_int_eq(pxo_file_name("t-%Y%m%d-%H%M%S.pcap.zst", 0,
+				       1700000000, 60, out, sizeof(out)), 0);
+	ck_assert_str_eq(out, "t-20231114-221320.pcap.zst");
+	/* without -G a % stays */
+	ck_assert_int_eq(pxo_file_name("t%d.pcap", 0, 0, 0, out, sizeof(out)),
+			 0);
+	ck_assert_str_eq(out, "t%d.pcap");
+	ck_assert_int_eq(pxo_file_name("t.pcap", 1, 0, 0, out, 5), -1);
+}
+END_TEST
+
+static char tmpdir[64];
+
+static void mk_tmpdir(void)
+{
+	strcpy(tmpdir, "/tmp/check_proxy.XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(tmpdir));
+}
+
+static void rm_tmpdir(void)
+{
+	char cmd[128];
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	ck_assert_int_eq(system(cmd), 0);
+}
+
+/* Read a file: records, sessions, the first seq of conn 1, missing by
+ * seq. */
+static void read_file(const char *p, unsigned *n, unsigned *sess,
+		      uint64_t *first_seq, uint64_t *missing)
+{
+	vscsi_cap_reader *r;
+	vscsi_cap_rstats rs;
+	vscsi_cap_rec rec;
+	int err, rc, first = 1;
+
+	r = vscsi_cap_reader_open(p, VSCSI_CAP_R_STRICT, &err);
+	ck_assert_ptr_nonnull(r);
+	*n = *sess = 0;
+	while ((rc = vscsi_cap_next(r, &rec)) == 1) {
+		(*n)++;
+		if (rec.type == VSCSI_REC_SESSION)
+			(*sess)++;
+		if (first && rec.conn == 1) {
+			*first_seq = rec.seq;
+			first = 0;
+		}
+	}
+	ck_assert_int_eq(rc, 0);
+	vscsi_cap_reader_stats(r, &rs);
+	*missing = rs.seq_missing;
+	vscsi_cap_reader_close(r);
+}
+
+START_TEST(writer_rotates_with_sessions)
+{
+	static const uint16_t sizes[3] = { 64, 64, 64 };
+	static uint8_t data[20000];
+	char file[128], name[160];
+	pxq *q = pxq_new(8u << 20);
+	px_rec *r = px_rec_new(q, 0, 0);
+	pxo_opts o;
+	pxo_stats st;
+	pxo *w;
+	char err[256];
+	vscsi_cap_session s;
+	vscsi_cap_chain c;
+	struct iovec iov = { data, sizeof(data) };
+	uint64_t seq = 0;
+	unsigned k, files = 0, total = 0;
+
+	mk_tmpdir();
+	snprintf(file, sizeof(file), "%s/w.pcap.zst", tmpdir);
+	{
+		unsigned seed = 3;
+
+		/* incompressible: the files grow as the records come */
+		for (k = 0; k < sizeof(data); k++)
+			data[k] = (uint8_t)rand_r(&seed);
+	}
+	memset(&o, 0, sizeof(o));
+	o.path = file;
+	o.rotate_bytes = 100000;
+	o.prog = "check_proxy";
+	w = pxo_start(q, &o, err, sizeof(err));
+	ck_assert_msg(w != NULL, "%s", err);
+	/* a second writer may not replace the file */
+	ck_assert_ptr_null(pxo_start(q, &o, err, sizeof(err)));
+	ck_assert_ptr_nonnull(strstr(err, "exists"));
+	memset(&s, 0, sizeof(s));
+	s.num_queues = 3;
+	s.queue_sizes = sizes;
+	s.tool = "t";
+	s.tool_version = "1";
+	ck_assert_int_eq(px_rec_session(r, 1, seq++, &s, 1), 0);
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	c.vq = 2;
+	for (k = 0; k < 60; k++) {
+		unsigned seed = k + 11, i;
+
+		/* different every time (zstd would find repeats) */
+		for (i = 0; i < sizeof(data); i++)
+			data[i] = (uint8_t)rand_r(&seed);
+		while (px_rec_request(r, &c, seq, &iov, 1, 51, 0)) {
+			px_rec_flush(r);
+			usleep(1000);
+		}
+		seq++;
+	}
+	ck_assert_int_eq(pxo_stop(w, &st), 0);
+	ck_assert_msg(st.files >= 5, "files %u records %llu bytes %llu", st.files,
+		      (unsigned long long)st.file_records,
+		      (unsigned long long)st.bytes_out);
+	for (k = 0; k < 100; k++) {
+		unsigned n, sess;
+		uint64_t first = 0, missing = 0;
+
+		ck_assert_int_eq(pxo_file_name(file, k, 0, 0, name,
+					       sizeof(name)), 0);
+		if (access(name, F_OK))
+			break;
+		files++;
+		read_file(name, &n, &sess, &first, &missing);
+		/* each file: the session first, numbered from 0, no gap */
+		ck_assert_uint_ge(sess, 1);
+		ck_assert_uint_eq(first, 0);
+		ck_assert_uint_eq(missing, 0);
+		total += n - (k ? 1 : 0);
+	}
+	ck_assert_uint_eq(files, st.files);
+	ck_assert_uint_eq(total, 61);
+	px_rec_free(r);
+	pxq_free(q);
+	rm_tmpdir();
+}
+END_TEST
+
+/* ------------------------------------------------------------ relay */
+
+/* A proxy in this process between a front-end socketpair and a fake
+ * back-end listening on a socket; the loop is run by hand. */
+struct rig {
+	vu_loop *loop;
+	proxy *p;
+	int fe;			/* our front-end end */
+	int lfd, be;		/* the fake back-end */
+	char sock[128];
+};
+
+static void rig_init(struct rig *g)
+{
+	int sv[2];
+	px_opts o;
+
+	memset(g, 0, sizeof(*g));
+	mk_tmpdir();
+	snprintf(g->sock, sizeof(g->sock), "%s/be.sock", tmpdir);
+	g->lfd = vu_listen(g->sock, 0600);
+	ck_assert_int_ge(g->lfd, 0);
+	g->loop = vu_loop_new();
+	memset(&o, 0, sizeof(o));
+	o.prog = "check_proxy";
+	o.backend = g->sock;
+	g->p = proxy_new(g->loop, &o);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	g->fe = sv[0];
+	vu_set_timeout(g->fe, 2000);
+	ck_assert_int_eq(proxy_add(g->p, sv[1]), 1);
+	g->be = vu_accept(g->lfd);
+	ck_assert_int_ge(g->be, 0);
+}
+
+static void rig_fini(struct rig *g)
+{
+	proxy_free(g->p);
+	vu_loop_free(g->loop);
+	close(g->fe);
+	close(g->be);
+	close(g->lfd);
+	rm_tmpdir();
+}
+
+static void rig_run(struct rig *g)
+{
+	while (vu_loop_run_once(g->loop, 20) > 0)
+		;
+}
+
+static void msg(vscsi_vu_msg *m, uint32_t req, unsigned kind, uint32_t flags)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.request = req;
+	m->hdr.flags = VSCSI_VU_VERSION | flags;
+	m->channel = VSCSI_VU_FRONTEND;
+	m->payload_kind = kind;
+}
+
+/* Front-end sends; the proxy relays; the back-end receives. */
+static void fe_to_be(struct rig *g, const vscsi_vu_msg *m, const int *fds,
+		     unsigned n, vu_msg *got)
+{
+	ck_assert_int_eq(vu_send(g->fe, m, fds, n), 0);
+	rig_run(g);
+	ck_assert_int_eq(vu_recv(g->be, VSCSI_VU_FRONTEND, 1ull << 3, got), 1);
+}
+
+/* The back-end replies; the front-end receives. */
+static void be_to_fe(struct rig *g, const vscsi_vu_msg *m, vu_msg *got)
+{
+	ck_assert_int_eq(vu_send(g->be, m, NULL, 0), 0);
+	rig_run(g);
+	ck_assert_int_eq(vu_recv(g->fe, VSCSI_VU_FRONTEND, 1ull << 3, got), 1);
+}
+
+static int readable(int fd)
+{
+	struct pollfd p = { fd, POLLIN, 0 };
+
+	return poll(&p, 1, 0) == 1;
+}
+
+static uint64_t exchange_u64(struct rig *g, uint32_t req, uint64_t be_val)
+{
+	vscsi_vu_msg m;
+	vu_msg got;
+
+	msg(&m, req, VSCSI_VU_P_NONE, 0);
+	fe_to_be(g, &m, NULL, 0, &got);
+	ck_assert_uint_eq(got.m.hdr.request, req);
+	msg(&m, req, VSCSI_VU_P_U64, VSCSI_VU_FLAG_REPLY);
+	m.u.u64 = be_val;
+	be_to_fe(g, &m, &got);
+	ck_assert_uint_eq(got.m.hdr.request, req);
+	return got.m.u.u64;
+}
+
+START_TEST(relay_replies_adjusted)
+{
+	struct rig g;
+	uint64_t v;
+
+	rig_init(&g);
+	/* packed rings, dirty logging, in-order and unknown bits go */
+	v = exchange_u64(&g, VSCSI_VU_GET_FEATURES,
+			 0x7ull | 1ull << 26 | 1ull << 28 | 1ull << 29 |
+				 1ull << 30 | 1ull << 32 | 1ull << 34 |
+				 1ull << 35 | 1ull << 50);
+	ck_assert_uint_eq(v, 0x7ull | 1ull << 28 | 1ull << 29 | 1ull << 30 |
+				     1ull << 32);
+	/* no inflight region, host notifiers, logging */
+	v = exchange_u64(&g, VSCSI_VU_GET_PROTOCOL_FEATURES,
+			 1ull << 0 | 1ull << 1 | 1ull << 3 | 1ull << 11 |
+				 1ull << 12 | 1ull << 15);
+	ck_assert_uint_eq(v, 1ull << 0 | 1ull << 3 | 1ull << 15);
+	/* one memory slot is the proxy's */
+	ck_assert_uint_eq(exchange_u64(&g, VSCSI_VU_GET_MAX_MEM_SLOTS, 32),
+			  31);
+	ck_assert_uint_eq(exchange_u64(&g, VSCSI_VU_GET_QUEUE_NUM, 6), 6);
+	rig_fini(&g);
+}
+END_TEST
+
+START_TEST(relay_unknown_passes)
+{
+	struct rig g;
+	uint8_t b[12 + 5] = { 99, 0, 0, 0, 1 | 8, 0, 0, 0, 5, 0, 0, 0,
+			      'h', 'e', 'l', 'l', 'o' };
+	vu_msg got;
+
+	rig_init(&g);
+	ck_assert_int_eq(vu_send_raw(g.fe, b, sizeof(b), NULL, 0), 0);
+	rig_run(&g);
+	ck_assert_int_eq(vu_recv(g.be, VSCSI_VU_FRONTEND, 0, &got), 1);
+	ck_assert_uint_eq(got.raw_len, sizeof(b));
+	ck_assert_mem_eq(got.raw, b, sizeof(b));
+	/* its answer comes back as it is too */
+	b[4] = 1 | 4;
+	ck_assert_int_eq(vu_send_raw(g.be, b, sizeof(b), NULL, 0), 0);
+	rig_run(&g);
+	ck_assert_int_eq(vu_recv(g.fe, VSCSI_VU_FRONTEND, 0, &got), 1);
+	ck_assert_mem_eq(got.raw, b, sizeof(b));
+	rig_fini(&g);
+}
+END_TEST
+
+static int memfd_of(size_t len)
+{
+	int fd = memfd_create("t", MFD_CLOEXEC);
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ftruncate(fd, (off_t)len), 0);
+	return fd;
+}
+
+START_TEST(relay_mem_table_and_rings)
+{
+	struct rig g;
+	vscsi_vu_msg m;
+	vu_msg got;
+	int fds[8], i, efd;
+
+	rig_init(&g);
+	/* REPLY_ACK and CONFIGURE_MEM_SLOTS negotiated */
+	msg(&m, VSCSI_VU_SET_PROTOCOL_FEATURES, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 1ull << 3 | 1ull << 15;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	ck_assert_uint_eq(got.m.u.u64, m.u.u64);
+	/* one region: the back-end gets two, the second is the proxy's */
+	fds[0] = memfd_of(1 << 20);
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_MEM_TABLE,
+	    VSCSI_VU_FLAG_NEED_REPLY);
+	m.u.mem.nregions = 1;
+	m.u.mem.regions[0] = (struct vscsi_vu_region){ 0, 1 << 20, 0x7f0000000000ull,
+						       0 };
+	fe_to_be(&g, &m, fds, 1, &got);
+	ck_assert_uint_eq(got.m.u.mem.nregions, 2);
+	ck_assert_uint_eq(got.nfds, 2);
+	ck_assert_uint_eq(got.m.u.mem.regions[1].gpa, PX_SHADOW_BASE);
+	ck_assert_uint_eq(got.m.u.mem.regions[1].uva, PX_SHADOW_BASE);
+	ck_assert(got.m.hdr.flags & VSCSI_VU_FLAG_NEED_REPLY);
+	vu_msg_close_fds(&got);
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_U64, VSCSI_VU_FLAG_REPLY);
+	m.u.u64 = 0;
+	be_to_fe(&g, &m, &got);
+	ck_assert_uint_eq(got.m.u.u64, 0);
+	/* ring addresses: the shadow ring's */
+	msg(&m, VSCSI_VU_SET_VRING_NUM, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	m.u.state.num = 64;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	ck_assert_uint_eq(got.m.u.state.num, 64);
+	msg(&m, VSCSI_VU_SET_VRING_BASE, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	m.u.state.num = 77;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	ck_assert_uint_eq(got.m.u.state.index, 2);
+	ck_assert_uint_eq(got.m.u.state.num, 0);	/* the shadow's base */
+	msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
+	m.u.addr.index = 2;
+	m.u.addr.flags = 1;
+	m.u.addr.desc = 0x7f0000001000ull;
+	m.u.addr.avail = 0x7f0000002000ull;
+	m.u.addr.used = 0x7f0000003000ull;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	ck_assert_uint_ge(got.m.u.addr.desc, PX_SHADOW_BASE);
+	ck_assert_uint_gt(got.m.u.addr.avail, got.m.u.addr.desc);
+	ck_assert_uint_gt(got.m.u.addr.used, got.m.u.addr.avail);
+	ck_assert_uint_eq(got.m.u.addr.flags, 0);
+	/* a kick fd: the back-end gets one (the proxy's) */
+	efd = vu_eventfd();
+	msg(&m, VSCSI_VU_SET_VRING_KICK, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 2;
+	fe_to_be(&g, &m, &efd, 1, &got);
+	ck_assert_uint_eq(got.nfds, 1);
+	ck_assert_uint_eq(got.m.u.u64, 2);
+	vu_msg_close_fds(&got);
+	/* the back-end's GET_VRING_BASE answer is the shadow's index; the
+	 * front-end hears the guest's (77: nothing was made available) */
+	msg(&m, VSCSI_VU_GET_VRING_BASE, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_GET_VRING_BASE, VSCSI_VU_P_STATE, VSCSI_VU_FLAG_REPLY);
+	m.u.state.index = 2;
+	m.u.state.num = 0;
+	be_to_fe(&g, &m, &got);
+	ck_assert_uint_eq(got.m.u.state.num, 77);
+	/* a full table: the proxy's region follows with ADD_MEM_REG, whose
+	 * ack the front-end never sees */
+	for (i = 0; i < 8; i++)
+		fds[i] = i ? memfd_of(1 << 20) : fds[0];
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_MEM_TABLE,
+	    VSCSI_VU_FLAG_NEED_REPLY);
+	m.u.mem.nregions = 8;
+	for (i = 0; i < 8; i++)
+		m.u.mem.regions[i] = (struct vscsi_vu_region){
+			(uint64_t)i << 24, 1 << 20, 0x7f0000000000ull +
+				((uint64_t)i << 24), 0 };
+	fe_to_be(&g, &m, fds, 8, &got);
+	ck_assert_uint_eq(got.m.u.mem.nregions, 8);
+	vu_msg_close_fds(&got);
+	ck_assert_int_eq(vu_recv(g.be, VSCSI_VU_FRONTEND, 1ull << 3, &got), 1);
+	ck_assert_uint_eq(got.m.hdr.request, VSCSI_VU_ADD_MEM_REG);
+	ck_assert_uint_eq(got.m.u.reg.gpa, PX_SHADOW_BASE);
+	ck_assert(got.m.hdr.flags & VSCSI_VU_FLAG_NEED_REPLY);
+	vu_msg_close_fds(&got);
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_U64, VSCSI_VU_FLAG_REPLY);
+	m.u.u64 = 0;
+	be_to_fe(&g, &m, &got);
+	ck_assert_uint_eq(got.m.hdr.request, VSCSI_VU_SET_MEM_TABLE);
+	msg(&m, VSCSI_VU_ADD_MEM_REG, VSCSI_VU_P_U64, VSCSI_VU_FLAG_REPLY);
+	m.u.u64 = 0;
+	ck_assert_int_eq(vu_send(g.be, &m, NULL, 0), 0);
+	rig_run(&g);
+	ck_assert_int_eq(readable(g.fe), 0);
+	for (i = 0; i < 8; i++)
+		close(fds[i]);
+	close(efd);
+	rig_fini(&g);
+}
+END_TEST
+
+START_TEST(relay_backend_request_closes)
+{
+	struct rig g;
+	vscsi_vu_msg m;
+	char b;
+
+	rig_init(&g);
+	/* the back-end may only reply on the main socket */
+	msg(&m, VSCSI_VU_GET_FEATURES, VSCSI_VU_P_NONE, 0);
+	ck_assert_int_eq(vu_send(g.be, &m, NULL, 0), 0);
+	rig_run(&g);
+	ck_assert_int_eq(recv(g.fe, &b, 1, 0), 0);	/* closed */
+	rig_fini(&g);
+}
+END_TEST
+
+static Suite *proxy_suite(void)
+{
+	Suite *s = suite_create("proxy");
+	TCase *t = tcase_create("all");
+
+	setenv("TZ", "UTC", 1);
+	tcase_set_timeout(t, 30);
+	tcase_add_test(t, queue_fifo_and_wrap);
+	tcase_add_test(t, queue_limits);
+	tcase_add_test(t, encode_request_cut_and_digest);
+	tcase_add_test(t, encode_other_types);
+	tcase_add_test(t, recorder_drops_then_tells);
+	tcase_add_test(t, file_names);
+	tcase_add_test(t, writer_rotates_with_sessions);
+	tcase_add_test(t, relay_replies_adjusted);
+	tcase_add_test(t, relay_unknown_passes);
+	tcase_add_test(t, relay_mem_table_and_rings);
+	tcase_add_test(t, relay_backend_request_closes);
+	suite_add_tcase(s, t);
+	return s;
+}
+
+VSCSI_TEST_MAIN(proxy_suite)
