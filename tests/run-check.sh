@@ -28,6 +28,7 @@ layer tshark sh tests/capture/tshark.sh "$B"
 layer wireshark sh tests/wireshark/run.sh "$B"
 layer pkgconfig $MAKE --no-print-directory check-pkgconfig
 layer fuzz-corpus $MAKE --no-print-directory check-fuzz-corpus
+layer replay sh tests/replay/run.sh "$B"
 layer wire sh tests/wire/run.sh "$B"
 layer e2e $MAKE --no-print-directory check-e2e
 echo

@@ -337,13 +337,15 @@ check_cdrom() {
 	fi
 }
 
-# check_capture BOOT T:L...: with E2E_PROXY=1, the boot's capture reads
-# whole, holds a completion for every request (none in flight at the end,
-# nothing lost), and on each LUN given agrees with the guest's block layer
-# (its diskstats): reads and bytes read exactly; writes within what SCSI
-# shows of them (an empty flush write is a SYNCHRONIZE CACHE on the wire, a
-# write of zeroes a WRITE SAME carrying one block), bytes written exactly
-# when no WRITE SAME was sent.
+# check_capture BOOT T:L[/r]...: with E2E_PROXY=1, the boot's capture
+# reads whole, holds a completion for every request (none in flight at the
+# end, nothing lost), and on each LUN given agrees with the guest's block
+# layer (its diskstats): reads and bytes read exactly; on a LUN of plain
+# O_DIRECT writes (no /r) bytes written exactly too, and as many writes
+# give or take the flushes (an fsync's empty flush write is a SYNCHRONIZE
+# CACHE on the wire, and counts as a write there). A file system's
+# writes (/r) mix flushes, FUA and writes of zeroes (WRITE SAME) that SCSI
+# does not show one for one: there the capture may only not hold more.
 cap_total() { # FILTER: the I/O count of the capture's events matching it
 	"$B/bin/vscsi-dump" --stats -j -f "$1" "$cap" 2>/dev/null |
 		sed -n 's/^{"table":"total".*"ios":\([0-9]*\).*/\1/p'
@@ -370,7 +372,8 @@ check_capture() {
 	grep -q '^in flight at the end: 0 requests' "$st" || why="$why; $(grep '^in flight at the end' "$st")"
 	grep -q ' 0 completions without a request' "$st" || why="$why; $(grep 'completions without' "$st" | tr -s ' ')"
 	luns=""
-	for lun in "$@"; do
+	for spec in "$@"; do
+		lun=${spec%/r}
 		row=$(grep '"table":"lun"' "$st.json" | grep "\"lun\":\"$lun\"")
 		r=$(cap_field "$row" reads) rb=$(cap_field "$row" bytes_read)
 		w=$(cap_field "$row" writes) wb=$(cap_field "$row" bytes_written)
@@ -379,14 +382,15 @@ check_capture() {
 		gw=$(e2e_kv "$bt" diskstats writes "lun=$lun ")
 		gws=$(e2e_kv "$bt" diskstats wsect "lun=$lun ")
 		fl=$(cap_total "lun == $lun and class == flush")
-		ws=$(cap_total "lun == $lun and (op == write_same16 or op == write_same10)")
 		[ "${r:-0}" = "$gr" ] || why="$why; LUN $lun: ${r:-0} reads in the capture, $gr by the guest"
 		[ "${rb:-0}" = "$((grs * 512))" ] || why="$why; LUN $lun: ${rb:-0} bytes read in the capture, $((grs * 512)) by the guest"
-		if [ "$gw" -lt "${w:-0}" ] || [ "$gw" -gt $((${w:-0} + ${fl:-0})) ]; then
-			why="$why; LUN $lun: the guest wrote $gw times, the capture has ${w:-0} writes and ${fl:-0} flushes"
-		fi
-		if [ "${ws:-0}" = 0 ] && [ "${wb:-0}" != "$((gws * 512))" ]; then
-			why="$why; LUN $lun: ${wb:-0} bytes written in the capture, $((gws * 512)) by the guest"
+		if [ "$spec" != "$lun" ]; then
+			[ "$gw" -ge "${w:-0}" ] || why="$why; LUN $lun: ${w:-0} writes in the capture, $gw by the guest"
+		else
+			[ "$gw" -ge "${w:-0}" ] && [ "$gw" -le $((${w:-0} + ${fl:-0})) ] ||
+				why="$why; LUN $lun: the guest wrote $gw times, the capture has ${w:-0} writes and ${fl:-0} flushes"
+			[ "${wb:-0}" = "$((gws * 512))" ] ||
+				why="$why; LUN $lun: ${wb:-0} bytes written in the capture, $((gws * 512)) by the guest"
 		fi
 		luns="$luns $lun:${gr}r/${gw}w"
 	done
@@ -428,7 +432,7 @@ boot_main() {
 	check_ext4 main ext4 "$d/ext4.img" "$ext4_blocks"
 	check_hotplug main hotplug 4194304 8388608
 	check_cdrom main cdrom "$d/cd.img"
-	check_capture main 0:0 0:1 0:3 0:6
+	check_capture main 0:0 0:1 0:3/r 0:6/r
 	boot_done "$d"
 }
 
@@ -450,7 +454,7 @@ boot_smp1() {
 	check_randio smp1 randio-512 "$d/s512.img" 512 1 $(echo $S512 | tr , ' ')
 	check_randio smp1 randio-4096 "$d/s4k.img" 4096 1 $(echo $S4K | tr , ' ')
 	check_ext4 smp1 ext4-4096 "$d/e4k.img" "$e4k_blocks"
-	check_capture smp1 0:0 0:1 0:2
+	check_capture smp1 0:0 0:1 0:2/r
 	boot_done "$d"
 }
 

@@ -9,9 +9,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
+#include <sched.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -664,14 +663,14 @@ static void *pxo_main(void *arg)
 	pxo *o = arg;
 	struct pollfd pf[2 + PXO_MAX_CLIENTS];
 
-	if (o->o.nice) {
-		pid_t tid = (pid_t)syscall(SYS_gettid);
-		int cur;
+	if (o->o.idle) {
+		/* SCHED_IDLE: the writer runs on CPU time nobody else wants,
+		 * and any other thread (the I/O path, the guest's vCPUs, the
+		 * back-end) takes the CPU from it at once */
+		struct sched_param sp;
 
-		errno = 0;
-		cur = getpriority(PRIO_PROCESS, (id_t)tid);
-		if (errno == 0)
-			setpriority(PRIO_PROCESS, (id_t)tid, cur + o->o.nice);
+		memset(&sp, 0, sizeof(sp));
+		pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
 	}
 	for (;;) {
 		pxq_ent e;

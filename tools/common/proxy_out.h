@@ -19,8 +19,9 @@
  * 0 (a record's seq is rebased per file and per client), so a rotated file
  * or a late client reads on its own without false sequence gaps.
  *
- * The thread runs with a raised nice value (opts.nice) so that on a busy
- * machine the guest's I/O path gets the CPU first.
+ * With opts.idle the thread runs under SCHED_IDLE: on CPU time no other
+ * thread wants, so on a busy machine the guest's I/O path always gets the
+ * CPU first (and records are dropped when there is none left for them).
  *
  * Threads: pxo_start/pxo_stop from one thread; pxo_get_stats from any.
  */
@@ -44,7 +45,7 @@ typedef struct pxo_opts {
 	const char *monitor;	/* monitor socket path; NULL: none */
 	mode_t mode;		/* its permissions */
 	size_t monitor_buf;	/* bytes buffered per client (0: 4 MiB) */
-	int nice;		/* added to the thread's nice value */
+	int idle;		/* run the thread under SCHED_IDLE */
 	int verbose;
 } pxo_opts;
 

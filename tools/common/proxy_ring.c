@@ -427,7 +427,7 @@ static void px_ring_malformed(px_conn *c, struct px_ring *r, int err)
 		vu_eventfd_signal(r->gerr);
 }
 
-void px_ring_avail(px_conn *c, struct px_ring *r)
+unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 {
 	proxy *p = c->p;
 	vscsi_chain ch;
@@ -435,7 +435,7 @@ void px_ring_avail(px_conn *c, struct px_ring *r)
 
 	if (!r->live || r->broken || r->stall || r->stopping ||
 	    !r->shadow_ok)
-		return;
+		return 0;
 	for (;;) {
 		struct px_slot *s;
 		uint16_t id, gidx;
@@ -517,6 +517,7 @@ void px_ring_avail(px_conn *c, struct px_ring *r)
 		vu_eventfd_signal(r->skick);
 		p->st.kicks++;
 	}
+	return added;
 }
 
 /* ------------------------------------------------------------ completions */
@@ -563,13 +564,13 @@ static void px_ring_flush_used(px_conn *c, struct px_ring *r, unsigned n)
 	}
 }
 
-void px_ring_used(px_conn *c, struct px_ring *r)
+unsigned px_ring_used(px_conn *c, struct px_ring *r)
 {
 	proxy *p = c->p;
 	unsigned n = 0, freed = 0;
 
 	if (!r->live || !r->shadow_ok || r->broken)
-		return;
+		return 0;
 	for (;;) {
 		struct px_slot *s;
 		uint16_t id;
@@ -617,6 +618,7 @@ void px_ring_used(px_conn *c, struct px_ring *r)
 		r->stall = 0;
 		px_ring_avail(c, r);
 	}
+	return freed;
 }
 
 /*
@@ -681,7 +683,8 @@ void px_ring_kick_cb(void *arg, int fd, uint32_t events)
 	if (c->p->o.rec && c->p->o.notify)
 		px_rec_notify(c->p->o.rec, c->id, px_next_seq(c),
 			      (uint16_t)r->q, VSCSI_NOTIFY_KICK, px_rec_now());
-	px_ring_avail(c, r);
+	if (px_ring_avail(c, r) && c->p->o.poll_us)
+		px_spin(c->p);
 	px_conn_reap(c);
 }
 
@@ -692,6 +695,80 @@ static void px_ring_call_cb(void *arg, int fd, uint32_t events)
 
 	(void)events;
 	vu_eventfd_drain(fd);
-	px_ring_used(c, r);
+	if (px_ring_used(c, r) && c->p->o.poll_us)
+		px_spin(c->p);
 	px_conn_reap(c);
+}
+
+/* ------------------------------------------------------------ polling */
+
+static uint64_t px_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Notifications of every live ring on (1) or off (0): the guest's kicks,
+ * the back-end's calls. */
+static void px_spin_notify(proxy *p, int on)
+{
+	px_conn *c;
+	unsigned q;
+
+	for (c = p->conns; c; c = c->next)
+		for (q = 0; q < PX_MAX_VRINGS; q++) {
+			struct px_ring *r = c->ring[q];
+
+			if (!r || !r->live || !r->shadow_ok || r->broken)
+				continue;
+			vscsi_vq_notify_enable(r->gvq, on);
+			vscsi_vq_drv_notify_enable(r->svq, on);
+		}
+}
+
+static unsigned px_spin_round(proxy *p)
+{
+	px_conn *c;
+	unsigned q, n = 0;
+
+	for (c = p->conns; c; c = c->next)
+		for (q = 0; q < PX_MAX_VRINGS; q++) {
+			struct px_ring *r = c->ring[q];
+
+			if (r && r->live) {
+				n += px_ring_used(c, r);
+				n += px_ring_avail(c, r);
+			}
+		}
+	return n;
+}
+
+/*
+ * After a busy round, poll every live ring for a while (opts.poll_us after
+ * the last work) with the guest's kicks and the back-end's calls turned
+ * off: neither side then needs to wake this thread while requests flow.
+ * Notifications go back on, and the rings are looked at once more, before
+ * the thread sleeps; the loop gets control back at least every 2 ms (the
+ * sockets wait there).
+ */
+void px_spin(proxy *p)
+{
+	uint64_t start = px_now_ns(), end = start + p->o.poll_us * 1000ull;
+
+	px_spin_notify(p, 0);
+	for (;;) {
+		unsigned n = px_spin_round(p);
+		uint64_t now = px_now_ns();
+
+		if (now - start >= 2000000u)
+			break;
+		if (n)
+			end = now + p->o.poll_us * 1000ull;
+		else if (now >= end)
+			break;
+	}
+	px_spin_notify(p, 1);
+	px_spin_round(p);
 }

@@ -67,6 +67,9 @@ static void usage(FILE *f)
 	      "negative: faster)\n"
 	      "  -B, --buffer-size KIB    record queue size (default 32768)\n"
 	      "      --notify             record kicks and calls too\n"
+	      "      --poll-us US         after work, poll the rings US "
+	      "microseconds\n"
+	      "                           before sleeping (default 0)\n"
 	      "      --once               exit when the first connection "
 	      "ends\n"
 	      "  -v, --verbose            connections; twice: every message\n"
@@ -203,6 +206,7 @@ int main(int argc, char **argv)
 		{ "zstd-level", required_argument, NULL, 'z' },
 		{ "buffer-size", required_argument, NULL, 'B' },
 		{ "notify", no_argument, NULL, 'N' },
+		{ "poll-us", required_argument, NULL, 'P' },
 		{ "once", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -213,6 +217,7 @@ int main(int argc, char **argv)
 	const char *listen_path = NULL, *backend = NULL, *file = NULL;
 	const char *monitor = NULL;
 	uint64_t snaplen = 0, mb = 0, secs = 0, qkib = DEF_QUEUE_KIB;
+	uint64_t poll_us = 0;
 	int no_data = 0, overwrite = 0, notify = 0, verbose = 0, opt;
 	long level = 0;
 	int rc = 0;
@@ -240,6 +245,13 @@ int main(int argc, char **argv)
 			if (parse_u64(optarg, UINT32_MAX, &snaplen)) {
 				fprintf(stderr, "%s: -s %s: want a byte count\n",
 					PROG, optarg);
+				return 2;
+			}
+			break;
+		case 'P':
+			if (parse_u64(optarg, 100000, &poll_us)) {
+				fprintf(stderr, "%s: --poll-us %s: want 0 to "
+					"100000\n", PROG, optarg);
 				return 2;
 			}
 			break;
@@ -347,7 +359,7 @@ int main(int argc, char **argv)
 		oo.rotate_secs = (unsigned)secs;
 		oo.monitor = monitor;
 		oo.mode = mode;
-		oo.nice = 10;
+		oo.idle = 1;
 		oo.level = (int)level;
 		oo.verbose = verbose;
 		k.out = pxo_start(k.q, &oo, err, sizeof(err));
@@ -370,6 +382,7 @@ int main(int argc, char **argv)
 	po.backend = backend;
 	po.rec = k.rec;
 	po.notify = notify;
+	po.poll_us = (unsigned)poll_us;
 	po.verbose = verbose;
 	po.closed = on_closed;
 	po.arg = &k;

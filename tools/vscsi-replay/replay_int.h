@@ -7,6 +7,7 @@
  *   replay_fill.c  the deterministic fill of data-out the capture cut, the
  *                  list of commands that change the medium, the sparse
  *                  image digest, LUN addresses and --map
+ *   replay_hash.c  XXH3 of payloads on the CPU's fastest code path
  *   replay_emu.c   the built-in target: one SCSI emulation per recorded
  *                  connection over the --lun files
  *   replay_vfe.c   the vhost-user target: one front-end connection (vfe)
@@ -267,7 +268,6 @@ struct rp_target {
 
 /* The built-in emulation over the --lun files (locked exclusively). */
 int rp_emu_open(replay *r, rp_target **out, char *err, size_t errlen);
-/* Image digests of the built-in target's LUNs, in --lun order. */
 /* A vhost-user back-end at path. */
 int rp_vfe_open(replay *r, const char *path, rp_target **out, char *err,
 		size_t errlen);

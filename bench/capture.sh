@@ -1,0 +1,113 @@
+#!/bin/sh
+# What vscsi-capture costs the guest: random 4 KiB reads from a LUN of
+# random bytes on tmpfs, by the front-end driver (bench/capture_bench.c),
+# straight to `vscsi-replay --serve` and through vscsi-capture, in the same
+# run: at QD1 and QD32, recording headers only (--no-data) and recording
+# the payload too (every data-in byte, incompressible). The captures go to
+# tmpfs, so the disk is not what is measured.
+# Goals (issue 6): through the proxy with --no-data at least 0.9 of the
+# direct IOPS at QD32, and at most 15 us more median latency at QD1.
+# Each cell is the best of REPEAT runs (all modes alike): on a small shared
+# machine the best run is the one least disturbed by others.
+#   sh bench/capture.sh [BUILD-DIR] [SECONDS] [REPEAT]
+set -eu
+B=${1:-build}
+SECS=${2:-3}
+REPEAT=${3:-3}
+BIN=$B/bench/capture_bench
+REPLAY=$B/bin/vscsi-replay
+CAPTURE=$B/bin/vscsi-capture
+for f in "$BIN" "$REPLAY" "$CAPTURE"; do
+	[ -x "$f" ] || { echo "capture: $f missing (make tools bench-bin)" >&2; exit 1; }
+done
+T=$(mktemp -d /dev/shm/capture-bench.XXXXXX)
+BE= PX=
+trap '[ -n "$PX" ] && kill "$PX" 2>/dev/null; [ -n "$BE" ] && kill "$BE" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+head -c $((256 << 20)) /dev/urandom >"$T/lun.img"
+
+"$REPLAY" --serve "$T/be.sock" --lun "0:0=$T/lun.img" 2>"$T/be.log" &
+BE=$!
+n=0
+while [ ! -S "$T/be.sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+[ -S "$T/be.sock" ] || { echo "capture: the back-end did not start" >&2; exit 1; }
+
+field() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p"; }
+
+# run MODE QD: one run; prints the bench line, plus "dropped=N" for the
+# proxy modes (records the proxy could not write)
+run() {
+	mode=$1 qd=$2
+	sock=$T/be.sock
+	if [ "$mode" != direct ]; then
+		rm -f "$T/px.sock" "$T/cap.pcap.zst"
+		opt=""
+		[ "$mode" = nodata ] && opt=--no-data
+		# shellcheck disable=SC2086
+		"$CAPTURE" -l "$T/px.sock" -c "$T/be.sock" -w "$T/cap.pcap.zst" \
+			$opt 2>"$T/px.log" &
+		PX=$!
+		n=0
+		while [ ! -S "$T/px.sock" ] && [ $n -lt 100 ]; do sleep 0.02; n=$((n + 1)); done
+		sleep 0.05
+		sock=$T/px.sock
+	fi
+	l=$("$BIN" "$sock" "$qd" "$SECS" read irq) || { echo "capture: $mode qd $qd failed: $l" >&2; exit 1; }
+	if [ -n "$PX" ]; then
+		kill -TERM "$PX"
+		wait "$PX" || true
+		PX=
+		d=$(sed -n 's/.*exit:.*dropped_queue=\([0-9]*\).*/\1/p' "$T/px.log")
+		r=$(sed -n 's/.*exit:.* records=\([0-9]*\).*/\1/p' "$T/px.log")
+		l="$l dropped=${d:-?} recorded=${r:-?}"
+	fi
+	echo "$l"
+}
+
+# best MODE QD: the line of the run with the most IOPS
+best() {
+	b= bi=0 k=0
+	while [ $k -lt "$REPEAT" ]; do
+		l=$(run "$1" "$2")
+		i=$(echo "$l" | field iops)
+		if awk -v a="$i" -v b="$bi" 'BEGIN { exit !(a > b) }'; then
+			b=$l
+			bi=$i
+		fi
+		k=$((k + 1))
+	done
+	echo "$b"
+}
+
+echo "capture: 4 KiB random reads, 256 MiB LUN of random bytes on tmpfs, best of $REPEAT runs of ${SECS}s, $(nproc) CPUs"
+echo "  direct: vfe -> vscsi-replay --serve"
+echo "  nodata: vfe -> vscsi-capture --no-data -> vscsi-replay --serve"
+echo "  data:   vfe -> vscsi-capture (payload recorded) -> vscsi-replay --serve"
+printf '%-3s %-7s | %9s %7s %7s | %6s %8s | %s\n' qd mode iops p50us p99us ratio +p50us "records dropped/kept"
+verdict=""
+for qd in 1 32; do
+	d=$(best direct "$qd")
+	di=$(echo "$d" | field iops)
+	d5=$(echo "$d" | field p50_us)
+	for mode in direct nodata data; do
+		if [ "$mode" = direct ]; then
+			l=$d
+		else
+			l=$(best "$mode" "$qd")
+		fi
+		line=$(echo "$l" | awk -v qd="$qd" -v m="$mode" -v di="$di" -v d5="$d5" '{
+			for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+			dr = (m == "direct") ? "-" : f["dropped"] "/" f["recorded"]
+			printf "%-3d %-7s | %9d %7.1f %7.1f | %6.2f %8.1f | %s\n",
+				qd, m, f["iops"], f["p50_us"], f["p99_us"],
+				f["iops"] / di, f["p50_us"] - d5, dr
+		}')
+		echo "$line"
+		if [ "$mode" = nodata ] && [ "$qd" = 32 ]; then
+			verdict="$verdict $(echo "$line" | awk '{ r = $7; printf "QD32 --no-data %.2f of direct IOPS (goal >= 0.9) %s;", r, (r >= 0.9) ? "met" : "NOT MET" }')"
+		fi
+		if [ "$mode" = nodata ] && [ "$qd" = 1 ]; then
+			verdict="$verdict $(echo "$line" | awk '{ a = $8; printf " QD1 --no-data +%.1f us median latency (goal <= 15) %s;", a, (a <= 15) ? "met" : "NOT MET" }')"
+		fi
+	done
+done
+echo "capture:$verdict"
