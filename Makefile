@@ -23,6 +23,14 @@ INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 PKGCONFIGDIR ?= $(LIBDIR)/pkgconfig
 DESTDIR ?=
+# Where Wireshark looks for Lua plugins (tshark says; else under PREFIX, where
+# Wireshark does not look: install prints a note then) and bash completions.
+WIRESHARK_LUA_DIR ?= $(shell tshark -G folders 2>/dev/null | \
+	sed -n 's/^Global Lua Plugins:[[:space:]]*//p')
+ifeq ($(WIRESHARK_LUA_DIR),)
+WIRESHARK_LUA_DIR = $(PREFIX)/lib/wireshark/plugins
+endif
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 
 CFLAGS ?= -O2 -g
 FUZZ_CC ?= clang
@@ -248,6 +256,9 @@ install: all
 	install -m 644 $(filter-out libvscsi-decode/include/vscsi.h,$(LIB_HDR)) \
 		$(DESTDIR)$(INCLUDEDIR)/vscsi/
 	$(if $(TOOL_BINS),install -m 755 $(TOOL_BINS) $(DESTDIR)$(BINDIR)/)
+	install -d $(DESTDIR)$(WIRESHARK_LUA_DIR) $(DESTDIR)$(BASHCOMPDIR)
+	install -m 644 tools/wireshark/vscsi.lua $(DESTDIR)$(WIRESHARK_LUA_DIR)/
+	install -m 644 completion/* $(DESTDIR)$(BASHCOMPDIR)/
 	for s in 1 3 5 7; do \
 		for m in man/man$$s/*.$$s; do \
 			[ -f "$$m" ] || continue; \
