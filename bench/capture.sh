@@ -103,10 +103,10 @@ for qd in 1 32; do
 		}')
 		echo "$line"
 		if [ "$mode" = nodata ] && [ "$qd" = 32 ]; then
-			verdict="$verdict $(echo "$line" | awk '{ r = $7; printf "QD32 --no-data %.2f of direct IOPS (goal >= 0.9) %s;", r, (r >= 0.9) ? "met" : "NOT MET" }')"
+			verdict="$verdict $(echo "$line" | awk '{ r = $8; printf "QD32 --no-data %.2f of direct IOPS (goal >= 0.9) %s;", r, (r >= 0.9) ? "met" : "NOT MET" }')"
 		fi
 		if [ "$mode" = nodata ] && [ "$qd" = 1 ]; then
-			verdict="$verdict $(echo "$line" | awk '{ a = $8; printf " QD1 --no-data +%.1f us median latency (goal <= 15) %s;", a, (a <= 15) ? "met" : "NOT MET" }')"
+			verdict="$verdict $(echo "$line" | awk '{ a = $9; printf " QD1 --no-data +%.1f us median latency (goal <= 15) %s;", a, (a <= 15) ? "met" : "NOT MET" }')"
 		fi
 	done
 done

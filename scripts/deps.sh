@@ -6,7 +6,7 @@
 set -eu
 
 build="build-essential pkg-config libpcap-dev libzstd-dev libncurses-dev liburing-dev libxxhash-dev check"
-check="clang libclang-rt-14-dev zstd tshark fio mandoc tmux e2fsprogs"
+check="clang libclang-rt-14-dev zstd tshark fio mandoc tmux e2fsprogs chromium netpbm"
 e2e="qemu-system-x86 busybox-static cpio kmod sg3-utils xz-utils"
 
 case "${1:-build}" in

@@ -24,6 +24,7 @@ layer golden $MAKE --no-print-directory check-golden
 layer man $MAKE --no-print-directory check-man
 layer dump sh tests/dump/run.sh "$B"
 layer top $MAKE --no-print-directory check-top
+layer report sh tests/report/run.sh "$B"
 layer tshark sh tests/capture/tshark.sh "$B"
 layer wireshark sh tests/wireshark/run.sh "$B"
 layer pkgconfig $MAKE --no-print-directory check-pkgconfig

@@ -124,7 +124,7 @@ if [ -n "$WIRE_SEL" ]; then
 	n=0
 	while [ ! -S "$W/be.sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
 	"$CAPTURE" -l "$W/px.sock" -c "$W/be.sock" -w "$W/wire.pcap.zst" \
-		2>"$W/proxy.log" &
+		--writer-priority normal 2>"$W/proxy.log" &
 	PX=$!
 	PIDS="$PIDS $PX"
 	n=0

@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sched.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -85,8 +87,9 @@ struct pxo {
 	struct pxo_sess *sess;
 	size_t nsess, capsess;
 
-	pthread_mutex_t lock;	/* guards st */
-	pxo_stats st;
+	pxo_stats st;		/* the thread's own counters */
+	pthread_mutex_t lock;	/* guards pub */
+	pxo_stats pub;		/* st as of the last round */
 	int close_rc;
 };
 
@@ -306,13 +309,11 @@ static void pxo_stats_file(pxo *o)
 	if (!o->w)
 		return;
 	vscsi_cap_writer_stats(o->w, &ws);
-	pthread_mutex_lock(&o->lock);
 	o->st.file_dropped = o->wprev.dropped + ws.dropped;
 	o->st.bytes_out = o->wprev.bytes_out + ws.bytes_out;
 	o->st.write_errors = o->wprev.write_errors + ws.write_errors;
 	if (ws.last_errno)
 		o->st.last_errno = ws.last_errno;
-	pthread_mutex_unlock(&o->lock);
 }
 
 /* Write rec (len bytes) to the file with this sink's seq. rec is the
@@ -326,9 +327,7 @@ static void pxo_file_put(pxo *o, uint8_t *rec, uint32_t len, uint64_t ts,
 	if (len >= 24)
 		vscsi_put_le64(rec + PXO_SEQ_OFF, seq);
 	vscsi_cap_write_raw(o->w, rec, len, ts);
-	pthread_mutex_lock(&o->lock);
 	o->st.file_records++;
-	pthread_mutex_unlock(&o->lock);
 }
 
 static vscsi_cap_writer *pxo_open(pxo *o, const char *name, int *err)
@@ -409,10 +408,8 @@ static void pxo_rotate(pxo *o, int64_t now)
 	o->k = k;
 	o->t_open = now;
 	snprintf(o->path, sizeof(o->path), "%s", name);
-	pthread_mutex_lock(&o->lock);
 	o->st.files++;
 	snprintf(o->st.path, sizeof(o->st.path), "%s", name);
-	pthread_mutex_unlock(&o->lock);
 	if (o->o.verbose)
 		pxo_log(o, "writing %s", name);
 	pxo_file_begin(o);
@@ -451,9 +448,7 @@ static void pxo_client_close(pxo *o, unsigned i)
 	free(c->buf);
 	pxo_seq_free(&c->seq);
 	o->cl[i] = o->cl[--o->ncl];
-	pthread_mutex_lock(&o->lock);
 	o->st.clients = o->ncl;
-	pthread_mutex_unlock(&o->lock);
 }
 
 /* Append one pcap record (header + rec with seq) to a client's buffer. */
@@ -530,9 +525,7 @@ static int pxo_client_note(pxo *o, struct pxo_client *c, uint64_t now)
 	if (len < 0 || pxo_client_append(c, b, (uint32_t)len, now, 0, 0))
 		return -1;
 	c->drop_pend = 0;
-	pthread_mutex_lock(&o->lock);
 	o->st.mon_notes++;
-	pthread_mutex_unlock(&o->lock);
 	return 0;
 }
 
@@ -548,7 +541,6 @@ static void pxo_client_put(pxo *o, struct pxo_client *c, const uint8_t *rec,
 	ok = pxo_client_note(o, c, ts) == 0 &&
 	     pxo_client_append(c, rec, len, ts, seq, 0) == 0;
 
-	pthread_mutex_lock(&o->lock);
 	if (ok) {
 		o->st.mon_records++;
 	} else {
@@ -557,7 +549,6 @@ static void pxo_client_put(pxo *o, struct pxo_client *c, const uint8_t *rec,
 		c->drop_pend++;
 		o->st.mon_dropped++;
 	}
-	pthread_mutex_unlock(&o->lock);
 }
 
 static void pxo_accept(pxo *o)
@@ -603,10 +594,8 @@ static void pxo_accept(pxo *o)
 		pxo_client_append(c, o->sess[i].rec, o->sess[i].len, now, 0,
 				  0);
 	}
-	pthread_mutex_lock(&o->lock);
 	o->st.clients = o->ncl;
 	o->st.clients_total++;
-	pthread_mutex_unlock(&o->lock);
 	if (o->o.verbose)
 		pxo_log(o, "monitor: client connected");
 	pxo_client_flush(c);
@@ -622,9 +611,7 @@ static void pxo_entry(pxo *o, const pxq_ent *e)
 	case PXQ_RECORD:
 		if (e->len < 24)
 			return;
-		pthread_mutex_lock(&o->lock);
 		o->st.records++;
-		pthread_mutex_unlock(&o->lock);
 		if (e->body[1] == VSCSI_REC_SESSION &&
 		    pxo_le32(e->body + PXO_CONN_OFF) != VSCSI_CAP_CONN_NONE)
 			pxo_sess_put(o, e->body, e->len);
@@ -671,6 +658,10 @@ static void *pxo_main(void *arg)
 
 		memset(&sp, 0, sizeof(sp));
 		pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+	} else if (o->o.nice) {
+		pid_t tid = (pid_t)syscall(SYS_gettid);
+
+		setpriority(PRIO_PROCESS, (id_t)tid, o->o.nice);
 	}
 	for (;;) {
 		pxq_ent e;
@@ -692,6 +683,9 @@ static void *pxo_main(void *arg)
 			else
 				i++;
 		}
+		pthread_mutex_lock(&o->lock);
+		o->pub = o->st;
+		pthread_mutex_unlock(&o->lock);
 		if (stopping && n == 0 && pxq_used(o->q) == 0)
 			break;
 		pf[np].fd = o->wake_fd;
@@ -825,6 +819,7 @@ pxo *pxo_start(pxq *q, const pxo_opts *opts, char *err, size_t errlen)
 		}
 		fcntl(o->lfd, F_SETFL, fcntl(o->lfd, F_GETFL) | O_NONBLOCK);
 	}
+	o->pub = o->st;
 	rc = pthread_create(&o->th, NULL, pxo_main, o);
 	if (rc) {
 		snprintf(err, errlen, "cannot start the writer thread: %s",
@@ -847,7 +842,7 @@ void pxo_wake(pxo *o)
 void pxo_get_stats(pxo *o, pxo_stats *st)
 {
 	pthread_mutex_lock(&o->lock);
-	*st = o->st;
+	*st = o->pub;
 	pthread_mutex_unlock(&o->lock);
 }
 

@@ -46,6 +46,7 @@ typedef struct pxo_opts {
 	mode_t mode;		/* its permissions */
 	size_t monitor_buf;	/* bytes buffered per client (0: 4 MiB) */
 	int idle;		/* run the thread under SCHED_IDLE */
+	int nice;		/* else: this nice value (0: unchanged) */
 	int verbose;
 } pxo_opts;
 

@@ -432,6 +432,7 @@ unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 	proxy *p = c->p;
 	vscsi_chain ch;
 	unsigned added = 0;
+	uint64_t now = 0;
 
 	if (!r->live || r->broken || r->stall || r->stopping ||
 	    !r->shadow_ok)
@@ -473,7 +474,10 @@ unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 		s->has_tbl = tbl >= 0;
 		s->tbl = (uint16_t)(tbl >= 0 ? tbl : 0);
 		s->ghead = ch.head;
-		s->ts = px_rec_now();
+		/* one clock read for the chains of one kick */
+		if (!now)
+			now = px_rec_now();
+		s->ts = now;
 		s->shape.conn = c->id;
 		s->shape.vq = (uint16_t)r->q;
 		s->shape.flags = ch.flags & VSCSI_CHAIN_INDIRECT ?
@@ -568,6 +572,7 @@ unsigned px_ring_used(px_conn *c, struct px_ring *r)
 {
 	proxy *p = c->p;
 	unsigned n = 0, freed = 0;
+	uint64_t now = 0;
 
 	if (!r->live || !r->shadow_ok || r->broken)
 		return 0;
@@ -590,11 +595,12 @@ unsigned px_ring_used(px_conn *c, struct px_ring *r)
 		if (p->o.rec) {
 			unsigned k = px_wr_iov(c, s, len);
 
+			if (!now)
+				now = px_rec_now();
 			px_session(c);
 			px_rec_completion(p->o.rec, &s->shape, px_next_seq(c),
 					  len, c->iov, k,
-					  px_resp_vs(c, r->q, len),
-					  px_rec_now());
+					  px_resp_vs(c, r->q, len), now);
 		}
 		r->ubatch[n].head = s->ghead;
 		r->ubatch[n].ndesc = 1;

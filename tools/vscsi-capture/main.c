@@ -63,13 +63,16 @@ static void usage(FILE *f)
 	      "  -m, --mode MODE          socket permissions, octal (default "
 	      "0600)\n"
 	      "  -O, --overwrite          replace an existing capture file\n"
-	      "  -z, --zstd-level N       compression level (default 3; "
+	      "  -z, --zstd-level N       compression level (default 1; "
 	      "negative: faster)\n"
 	      "  -B, --buffer-size KIB    record queue size (default 32768)\n"
 	      "      --notify             record kicks and calls too\n"
 	      "      --poll-us US         after work, poll the rings US "
 	      "microseconds\n"
 	      "                           before sleeping (default 0)\n"
+	      "      --writer-priority P  idle (default), low or normal: the "
+	      "writer\n"
+	      "                           thread's share of a busy CPU\n"
 	      "      --once               exit when the first connection "
 	      "ends\n"
 	      "  -v, --verbose            connections; twice: every message\n"
@@ -207,6 +210,7 @@ int main(int argc, char **argv)
 		{ "buffer-size", required_argument, NULL, 'B' },
 		{ "notify", no_argument, NULL, 'N' },
 		{ "poll-us", required_argument, NULL, 'P' },
+		{ "writer-priority", required_argument, NULL, 'W' },
 		{ "once", no_argument, NULL, '1' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "version", no_argument, NULL, 'V' },
@@ -220,6 +224,7 @@ int main(int argc, char **argv)
 	uint64_t poll_us = 0;
 	int no_data = 0, overwrite = 0, notify = 0, verbose = 0, opt;
 	long level = 0;
+	int wprio = 0;		/* 0 idle, 1 low, 2 normal */
 	int rc = 0;
 	mode_t mode = 0600;
 	struct cap k;
@@ -245,6 +250,19 @@ int main(int argc, char **argv)
 			if (parse_u64(optarg, UINT32_MAX, &snaplen)) {
 				fprintf(stderr, "%s: -s %s: want a byte count\n",
 					PROG, optarg);
+				return 2;
+			}
+			break;
+		case 'W':
+			if (!strcmp(optarg, "idle"))
+				wprio = 0;
+			else if (!strcmp(optarg, "low"))
+				wprio = 1;
+			else if (!strcmp(optarg, "normal"))
+				wprio = 2;
+			else {
+				fprintf(stderr, "%s: --writer-priority %s: want "
+					"idle, low or normal\n", PROG, optarg);
 				return 2;
 			}
 			break;
@@ -359,8 +377,12 @@ int main(int argc, char **argv)
 		oo.rotate_secs = (unsigned)secs;
 		oo.monitor = monitor;
 		oo.mode = mode;
-		oo.idle = 1;
-		oo.level = (int)level;
+		/* the guest first: the writer gets what CPU is left */
+		oo.idle = wprio == 0;
+		oo.nice = wprio == 1 ? 10 : 0;
+		/* level 1: the writer keeps up with more I/O, and records
+		 * (much alike) shrink about as well as at 3 */
+		oo.level = level ? (int)level : 1;
 		oo.verbose = verbose;
 		k.out = pxo_start(k.q, &oo, err, sizeof(err));
 		if (!k.out) {

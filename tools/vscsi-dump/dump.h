@@ -7,6 +7,7 @@
 
 #include "vscsi.h"
 #include "vscsi/format.h"
+#include "capio.h"
 
 /* Bytes of a record shown by -vv. */
 #define DUMP_RAW_MAX 512
@@ -36,7 +37,12 @@ typedef struct dump_opts {
 	int follow;		/* --follow */
 	const char *path;	/* the capture, "-" for standard input */
 	vscsi_filter *filter;	/* -f, or NULL */
+	const char *filter_text; /* its text, or NULL */
+	const char *report;	/* --report FILE (html.c), or NULL */
+	int export_kind;	/* --export (export.c): enum dump_export */
 } dump_opts;
+
+enum dump_export { DUMP_EXPORT_NONE, DUMP_EXPORT_FIO, DUMP_EXPORT_CSV };
 
 /* ---------------------------------------------------------------- demo */
 
@@ -128,5 +134,47 @@ void dump_report_add(dump_report *rp, const vscsi_io *io);
  * what was lost. */
 void dump_report_finish(dump_report *rp, const dump_totals *tot,
 			const vscsi_tracker *t, const vscsi_cap_rstats *rst);
+
+/* ---------------------------------------------------------------- walk */
+
+/*
+ * The reading loop of --report and --export (export.c): each record of
+ * o->path through a capio, as file.c reads (damaged records skipped with a
+ * message, or the end with --strict). fn gets the record, its event and
+ * capio_record()'s result; it returns 0 to go on, 1 to stop, -1 to fail.
+ * inflight_fn (may be NULL) is then called for each command or control
+ * request still in flight at the end, oldest first. Returns the exit
+ * status; *end says what was read.
+ */
+typedef int (*dump_walk_fn)(void *arg, const vscsi_cap_rec *rec,
+			    const capio_ev *ev, int rc);
+typedef void (*dump_walk_inflight_fn)(void *arg, const vscsi_inflight *in);
+typedef struct dump_walk_end {
+	uint64_t records;
+	uint64_t t0_ns, last_ns;	/* first and last record */
+	uint64_t loss_records;		/* told by loss notes */
+	vscsi_cap_rstats rst;
+	capio_counts cc;
+	vscsi_tracker_counts tc;
+} dump_walk_end;
+int dump_walk(const dump_opts *o, dump_walk_fn fn,
+	      dump_walk_inflight_fn inflight_fn, void *arg, dump_walk_end *end);
+
+/* A good READ CAPACITY(10) or (16) completion whose data is in the
+ * capture: 1 with the block length and the number of blocks; else 0. */
+int dump_capacity(const vscsi_cap_rec *rec, const capio_ev *ev,
+		  uint32_t *block, uint64_t *blocks);
+/* The block size a good READ or WRITE's bytes and blocks tell (a power of
+ * two from 512 to 64 KiB), or 0. */
+uint32_t dump_block_guess(const vscsi_io *io);
+
+/* --export: o->export_kind to standard output. Returns the exit status. */
+int dump_export(const dump_opts *o);
+
+/* ---------------------------------------------------------------- html */
+
+/* --report: the HTML page to o->report ("-": standard output). Returns the
+ * exit status. */
+int dump_html(const dump_opts *o);
 
 #endif

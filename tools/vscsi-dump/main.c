@@ -17,6 +17,8 @@ static void usage(FILE *f)
 {
 	fputs("usage: vscsi-dump [-jv] [-f EXPR] [-c N] [-t MODE] [--stats]\n"
 	      "                  [--interval SECS] [--follow] [--strict] FILE\n"
+	      "       vscsi-dump --report OUT.html [-f EXPR] [--strict] FILE\n"
+	      "       vscsi-dump --export fio|csv [-f EXPR] [-c N] [--strict] FILE\n"
 	      "       vscsi-dump --demo [-j] [-v|-vv]\n"
 	      "  FILE              a capture (.pcap.zst or .pcap); - reads\n"
 	      "                    standard input\n"
@@ -33,6 +35,10 @@ static void usage(FILE *f)
 	      "  -F, --follow      keep reading a file that is still being\n"
 	      "                    written, until interrupted\n"
 	      "      --strict      a damaged or truncated file is an error\n"
+	      "      --report OUT  write an HTML page of plots and tables\n"
+	      "                    (- for standard output)\n"
+	      "      --export FMT  fio (an iolog for fio --read_iolog) or\n"
+	      "                    csv (one row per completed command)\n"
 	      "      --demo        decode built-in example chains posted by a\n"
 	      "                    simulated guest and answered by a toy device\n"
 	      "  -V, --version     print the version\n"
@@ -104,7 +110,7 @@ static int compile_filter(const char *expr, vscsi_filter **out)
 
 int main(int argc, char **argv)
 {
-	enum { OPT_DEMO = 256, OPT_STRICT };
+	enum { OPT_DEMO = 256, OPT_STRICT, OPT_REPORT, OPT_EXPORT };
 	static const struct option longopts[] = {
 		{ "demo", no_argument, NULL, OPT_DEMO },
 		{ "json", no_argument, NULL, 'j' },
@@ -116,6 +122,8 @@ int main(int argc, char **argv)
 		{ "interval", required_argument, NULL, 'i' },
 		{ "follow", no_argument, NULL, 'F' },
 		{ "strict", no_argument, NULL, OPT_STRICT },
+		{ "report", required_argument, NULL, OPT_REPORT },
+		{ "export", required_argument, NULL, OPT_EXPORT },
 		{ "version", no_argument, NULL, 'V' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -174,6 +182,20 @@ int main(int argc, char **argv)
 		case OPT_STRICT:
 			o.strict = 1;
 			break;
+		case OPT_REPORT:
+			o.report = optarg;
+			break;
+		case OPT_EXPORT:
+			if (strcmp(optarg, "fio") == 0) {
+				o.export_kind = DUMP_EXPORT_FIO;
+			} else if (strcmp(optarg, "csv") == 0) {
+				o.export_kind = DUMP_EXPORT_CSV;
+			} else {
+				fprintf(stderr, "vscsi-dump: --export: '%s' is "
+					"not fio or csv\n", optarg);
+				return DUMP_EXIT_FAIL;
+			}
+			break;
 		case 'V':
 			printf("vscsi-dump %s\n", vscsi_version());
 			return DUMP_EXIT_OK;
@@ -197,14 +219,26 @@ int main(int argc, char **argv)
 		return DUMP_EXIT_FAIL;
 	}
 	o.path = argv[optind];
+	if ((o.report || o.export_kind) &&
+	    (o.stats || o.follow || (o.report && o.export_kind))) {
+		fprintf(stderr, "vscsi-dump: --report and --export go with "
+			"neither each other, --stats nor --follow\n");
+		return DUMP_EXIT_FAIL;
+	}
 	if (filter && compile_filter(filter, &o.filter))
 		return DUMP_EXIT_FAIL;
+	o.filter_text = filter;
 	/* a file still being written is read as it grows: show each line */
 	if (o.follow && !o.stats)
 		setvbuf(stdout, NULL, _IOLBF, 0);
 	else
 		setvbuf(stdout, outbuf, _IOFBF, sizeof(outbuf));
-	status = dump_file(&o);
+	if (o.report)
+		status = dump_html(&o);
+	else if (o.export_kind)
+		status = dump_export(&o);
+	else
+		status = dump_file(&o);
 	vscsi_filter_free(o.filter);
 	if (fflush(stdout) != 0 || ferror(stdout)) {
 		fprintf(stderr, "vscsi-dump: standard output: %s\n",
