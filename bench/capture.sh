@@ -10,6 +10,11 @@
 # Each cell is the best of REPEAT runs (all modes alike): on a small shared
 # machine the best run is the one least disturbed by others.
 #   sh bench/capture.sh [BUILD-DIR] [SECONDS] [REPEAT]
+# MODE=spin (environment) has the driver spin on its rings instead of
+# sleeping on its call eventfd (irq, the default).
+# On a virtual machine, latency depends on whether idle vCPUs halt: a wake-up
+# costs ~6 us when the vCPUs are kept busy and ~50-100 us when they halt, so
+# compare rows of one run only.
 set -eu
 B=${1:-build}
 SECS=${2:-3}
@@ -51,7 +56,7 @@ run() {
 		sleep 0.05
 		sock=$T/px.sock
 	fi
-	l=$("$BIN" "$sock" "$qd" "$SECS" read irq) || { echo "capture: $mode qd $qd failed: $l" >&2; exit 1; }
+	l=$("$BIN" "$sock" "$qd" "$SECS" read "${MODE:-irq}") || { echo "capture: $mode qd $qd failed: $l" >&2; exit 1; }
 	if [ -n "$PX" ]; then
 		kill -TERM "$PX"
 		wait "$PX" || true

@@ -774,6 +774,49 @@ START_TEST(relay_backend_request_closes)
 }
 END_TEST
 
+START_TEST(relay_backend_channel)
+{
+	struct rig g;
+	vscsi_vu_msg m;
+	vu_msg got;
+	int sv[2], chan;
+
+	rig_init(&g);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv),
+			 0);
+	vu_set_timeout(sv[0], 2000);
+	msg(&m, VSCSI_VU_SET_BACKEND_REQ_FD, VSCSI_VU_P_NONE, 0);
+	fe_to_be(&g, &m, &sv[1], 1, &got);
+	close(sv[1]);
+	ck_assert_uint_eq(got.nfds, 1);
+	chan = got.fds[0];	/* the proxy's, not ours */
+	vu_set_timeout(chan, 2000);
+	/* a back-end request: relayed to the front-end's channel... */
+	msg(&m, VSCSI_VU_BACKEND_CONFIG_CHANGE_MSG, VSCSI_VU_P_NONE,
+	    VSCSI_VU_FLAG_NEED_REPLY);
+	m.channel = VSCSI_VU_BACKEND;
+	ck_assert_int_eq(vu_send(chan, &m, NULL, 0), 0);
+	rig_run(&g);
+	ck_assert_int_eq(vu_recv(sv[0], VSCSI_VU_BACKEND, 1ull << 3, &got), 1);
+	ck_assert_uint_eq(got.m.hdr.request,
+			  VSCSI_VU_BACKEND_CONFIG_CHANGE_MSG);
+	ck_assert(got.m.hdr.flags & VSCSI_VU_FLAG_NEED_REPLY);
+	/* ...and its ack back */
+	msg(&m, VSCSI_VU_BACKEND_CONFIG_CHANGE_MSG, VSCSI_VU_P_U64,
+	    VSCSI_VU_FLAG_REPLY);
+	m.channel = VSCSI_VU_BACKEND;
+	m.u.u64 = 0;
+	ck_assert_int_eq(vu_send(sv[0], &m, NULL, 0), 0);
+	rig_run(&g);
+	ck_assert_int_eq(vu_recv(chan, VSCSI_VU_BACKEND, 1ull << 3, &got), 1);
+	ck_assert(got.m.hdr.flags & VSCSI_VU_FLAG_REPLY);
+	ck_assert_uint_eq(got.m.u.u64, 0);
+	close(chan);
+	close(sv[0]);
+	rig_fini(&g);
+}
+END_TEST
+
 static Suite *proxy_suite(void)
 {
 	Suite *s = suite_create("proxy");
@@ -792,6 +835,7 @@ static Suite *proxy_suite(void)
 	tcase_add_test(t, relay_unknown_passes);
 	tcase_add_test(t, relay_mem_table_and_rings);
 	tcase_add_test(t, relay_backend_request_closes);
+	tcase_add_test(t, relay_backend_channel);
 	suite_add_tcase(s, t);
 	return s;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -851,6 +852,115 @@ static int px_h_vring_enable(px_conn *c, vu_msg *m)
 	return rc;
 }
 
+static void px_log_recv(px_conn *c, const char *who, int rc, int err)
+{
+	if (rc == VSCSI_ERR_IO)
+		px_log(c, "receiving from the %s: %s", who,
+		       err == EAGAIN ? "timed out in a message"
+				     : strerror(err));
+	else
+		px_log(c, "receiving from the %s: %s", who,
+		       vscsi_strerror(rc));
+}
+
+/* ------------------------------------------------------------ the
+ * back-end request channel
+ *
+ * SET_BACKEND_REQ_FD gives the back-end a socket of the proxy's instead of
+ * the front-end's, and the proxy relays between the two: the back-end's
+ * requests go to the front-end unchanged, and the front-end's replies back,
+ * both recorded (channel 1).
+ */
+
+static void px_chan_close(px_conn *c)
+{
+	if (c->bfe >= 0) {
+		vu_loop_del(c->p->loop, c->bfe);
+		close(c->bfe);
+	}
+	if (c->bbe >= 0) {
+		vu_loop_del(c->p->loop, c->bbe);
+		close(c->bbe);
+	}
+	c->bfe = c->bbe = -1;
+}
+
+/* One message on the channel, from (from) to (to): recorded, relayed. */
+static void px_chan_relay(px_conn *c, int from, int to, unsigned dir)
+{
+	vu_msg *m = &c->cin;
+	int rc = vu_recv(from, VSCSI_VU_BACKEND, c->pf, m), err = errno;
+
+	if (rc <= 0) {
+		if (rc < 0)
+			px_log_recv(c, "back-end request channel", rc, err);
+		else if (c->p->o.verbose)
+			px_log(c, "the back-end request channel was closed");
+		px_chan_close(c);
+		return;
+	}
+	c->p->st.messages++;
+	if (c->p->o.rec)
+		px_rec_vhost_user(c->p->o.rec, c->id, px_next_seq(c), dir,
+				  VSCSI_VU_CHAN_BACKEND, m->raw, m->raw_len,
+				  m->nfds, px_rec_now());
+	if (vu_send_raw(to, m->raw, m->raw_len, m->fds, m->nfds)) {
+		px_log(c, "the back-end request channel: cannot relay: %s",
+		       strerror(errno));
+		px_chan_close(c);
+	}
+	vu_msg_close_fds(m);
+}
+
+static void px_chan_be_cb(void *arg, int fd, uint32_t events)
+{
+	px_conn *c = arg;
+
+	(void)events;
+	px_chan_relay(c, fd, c->bfe, VSCSI_VU_TO_FRONTEND);
+}
+
+static void px_chan_fe_cb(void *arg, int fd, uint32_t events)
+{
+	px_conn *c = arg;
+
+	(void)events;
+	px_chan_relay(c, fd, c->bbe, VSCSI_VU_TO_BACKEND);
+}
+
+static int px_h_backend_req_fd(px_conn *c, vu_msg *m)
+{
+	int sv[2];
+
+	px_chan_close(c);
+	if (m->nfds != 1 ||
+	    socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv)) {
+		px_log(c, "SET_BACKEND_REQ_FD: cannot relay the channel: %s",
+		       m->nfds != 1 ? "no fd" : strerror(errno));
+		return px_forward(c, m, PX_PEND_PASS);
+	}
+	c->bfe = m->fds[0];
+	m->fds[0] = -1;
+	c->bbe = sv[0];
+	vu_set_timeout(c->bfe, VU_IO_TIMEOUT_MS);
+	vu_set_timeout(c->bbe, VU_IO_TIMEOUT_MS);
+	if (vu_loop_add(c->p->loop, c->bbe, EPOLLIN, px_chan_be_cb, c) ||
+	    vu_loop_add(c->p->loop, c->bfe, EPOLLIN, px_chan_fe_cb, c)) {
+		px_log(c, "SET_BACKEND_REQ_FD: cannot watch the channel: %s",
+		       strerror(errno));
+		close(sv[1]);
+		px_chan_close(c);
+		return PX_CLOSE;
+	}
+	{
+		int rc = px_relay(c, m, m->raw, m->raw_len, &sv[1], 1,
+				  PX_PEND_PASS, 0);
+
+		close(sv[1]);	/* the back-end has its copy */
+		return rc;
+	}
+}
+
 static int px_h_fix(px_conn *c, vu_msg *m)
 {
 	return px_forward(c, m, PX_PEND_FIX);
@@ -883,6 +993,7 @@ static const px_handler px_handlers[VSCSI_VU_FRONTEND_MAX] = {
 	[VSCSI_VU_SET_VRING_CALL] = px_h_vring_call,
 	[VSCSI_VU_SET_VRING_ERR] = px_h_vring_err,
 	[VSCSI_VU_SET_VRING_ENABLE] = px_h_vring_enable,
+	[VSCSI_VU_SET_BACKEND_REQ_FD] = px_h_backend_req_fd,
 };
 
 /* ------------------------------------------------------------ replies */
@@ -991,17 +1102,6 @@ static int px_on_reply(px_conn *c, vu_msg *m)
 	if (e.kind == PX_PEND_FIX && px_fix_reply(c, &e, m))
 		return PX_CLOSE;
 	return px_to_fe(c, m->raw, m->raw_len, m->fds, m->nfds);
-}
-
-static void px_log_recv(px_conn *c, const char *who, int rc, int err)
-{
-	if (rc == VSCSI_ERR_IO)
-		px_log(c, "receiving from the %s: %s", who,
-		       err == EAGAIN ? "timed out in a message"
-				     : strerror(err));
-	else
-		px_log(c, "receiving from the %s: %s", who,
-		       vscsi_strerror(rc));
 }
 
 static void px_be_cb(void *arg, int fd, uint32_t events)
@@ -1144,6 +1244,7 @@ void px_conn_close(px_conn *c, const char *why)
 		close(c->be);
 		c->be = -1;
 	}
+	px_chan_close(c);
 	px_regions_free(c->reg, c->nreg);
 	c->reg = NULL;
 	c->nreg = 0;
@@ -1227,6 +1328,7 @@ int proxy_add(proxy *p, int fd)
 	c->fe = fd;
 	c->be = be;
 	c->sfd = -1;
+	c->bfe = c->bbe = -1;
 	c->sess_dirty = 1;
 	vu_set_timeout(fd, VU_IO_TIMEOUT_MS);
 	if (vu_loop_add(p->loop, fd, EPOLLIN, px_fe_cb, c) ||

@@ -29,6 +29,8 @@
  *                            back first; chains the back-end gave back
  *                            unused are the guest's to make available again
  *   SET_VRING_KICK / CALL    the proxy's own eventfds
+ *   SET_BACKEND_REQ_FD       a socket of the proxy's: the back-end request
+ *                            channel is relayed (and recorded) both ways
  * Replies the proxy's own requests cause are consumed. vhost-user records
  * show the conversation as the front-end sees it: its requests as sent,
  * the replies as it receives them.

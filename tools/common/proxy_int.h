@@ -110,6 +110,9 @@ struct px_conn {
 	unsigned id;
 	px_conn *next;
 	int fe, be;		/* front-end and back-end sockets */
+	int bfe, bbe;		/* the back-end request channel: the
+				 * front-end's socket, and our end of the
+				 * pair whose other end the back-end got */
 	int dead;
 	uint64_t features;	/* SET_FEATURES */
 	uint64_t pf;		/* SET_PROTOCOL_FEATURES */
@@ -137,7 +140,7 @@ struct px_conn {
 	int sess_dirty, sess_written;
 
 	/* scratch */
-	vu_msg in, bin;
+	vu_msg in, bin, cin;
 	uint8_t out[VU_MAX_MSG];
 	struct iovec *iov;
 	uint64_t *addr;

@@ -31,7 +31,7 @@
  * flag bits they do not know; such a request carries no raw bytes and its
  * used_len field holds the walker's error code, negated (VSCSI_ERR_*).
  */
-#define PX_RECF_MALFORMED 0x0004
+#define PX_RECF_MALFORMED VSCSI_RECF_MALFORMED
 
 typedef struct px_rec_stats {
 	uint64_t records;	/* records queued */

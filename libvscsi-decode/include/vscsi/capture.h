@@ -98,6 +98,10 @@ enum vscsi_rec_type {
 					 * head is the buffer id */
 #define VSCSI_SESSF_LEGACY 0x0001	/* session: VERSION_1 not negotiated */
 #define VSCSI_SESSF_BIG_ENDIAN 0x0002	/* session: legacy guest is big-endian */
+#define VSCSI_RECF_MALFORMED 0x0004	/* request: the chain walker refused
+					 * the chain; used_len holds its
+					 * error code (a negative vscsi_err)
+					 * and no completion follows */
 #define VSCSI_RECF_CUT 0x0100		/* raw bytes cut at the snap length;
 					 * readers derive it from the lengths */
 #define VSCSI_RECF_CLAMPED 0x0200	/* a length above 2^32-1 was clamped */
