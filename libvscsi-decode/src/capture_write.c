@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include <pcap/pcap.h>
+#define XXH_STATIC_LINKING_ONLY	/* XXH3_state_t on the stack */
 #include <xxhash.h>
 #include <zstd.h>
 
@@ -48,7 +49,6 @@ struct vscsi_cap_writer {
 	size_t zbuf_size;
 	char *stdio_buf;
 	uint8_t *rec;			/* VSCSI_CAP_MAX_RECORD bytes */
-	XXH3_state_t *xxh;
 
 	uint32_t snaplen;
 	unsigned flags;
@@ -158,25 +158,27 @@ static void capw_loss_note(vscsi_cap_writer *w)
 {
 	static const char text[] = "capture file write failed";
 	uint8_t b[VSCSI_CAP_LOSS_HDR_LEN + sizeof(text) - 1];
-	size_t len = sizeof(b);
+	struct iovec iov = { (void *)(uintptr_t)text, sizeof(text) - 1 };
+	vscsi_cap_rec rec;
+	uint64_t full = 0;
 	uint64_t ts = capw_realtime();
+	int len;
 
 	if (w->loss_pending == 0)
 		return;
-	memset(b, 0, VSCSI_CAP_LOSS_HDR_LEN);
-	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
-	b[CAPL_TYPE] = VSCSI_REC_LOSS;
-	vscsi_put_le16(b + CAPL_HDR_LEN, VSCSI_CAP_LOSS_HDR_LEN);
-	vscsi_put_le32(b + CAPL_REC_LEN, (uint32_t)len);
-	vscsi_put_le32(b + CAPL_CONN, VSCSI_CAP_CONN_NONE);
-	vscsi_put_le16(b + CAPL_VQ, VSCSI_CAP_VQ_NONE);
-	vscsi_put_le64(b + CAPL_SEQ, 0);
-	vscsi_put_le64(b + CAPL_LS_COUNT, w->loss_pending);
-	vscsi_put_le64(b + CAPL_LS_SINCE, w->loss_since_ns);
-	vscsi_put_le32(b + CAPL_LS_REASON, VSCSI_LOSS_WRITE_ERROR);
-	memcpy(b + VSCSI_CAP_LOSS_HDR_LEN, text, sizeof(text) - 1);
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_LOSS;
+	rec.conn = VSCSI_CAP_CONN_NONE;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.loss.count = w->loss_pending;
+	rec.loss.since_ns = w->loss_since_ns;
+	rec.loss.reason = VSCSI_LOSS_WRITE_ERROR;
+	len = vscsi_cap_encode(b, sizeof(b), &rec, &iov, 1, iov.iov_len,
+			       VSCSI_CAP_ENC_COMPUTE, &full);
+	if (len < 0)
+		return;
 	w->loss_in_frame = w->loss_pending;
-	capw_emit(w, b, (uint32_t)len, len, ts, 1);
+	capw_emit(w, b, (uint32_t)len, full, ts, 1);
 }
 
 /*
@@ -349,78 +351,206 @@ static int capw_iov_total(const struct iovec *iov, unsigned n, uint64_t *total)
 	return VSCSI_OK;
 }
 
-/*
- * Copy the first keep bytes of iov to dst and hash bytes [from, end) with
- * XXH3_64bits (one call when they lie in one iovec, the streaming API
- * otherwise).
- */
-static uint64_t capw_copy_hash(vscsi_cap_writer *w, const struct iovec *iov,
-			       unsigned n, uint8_t *dst, uint64_t keep,
-			       uint64_t from, int want_hash)
+/* Copy the first keep bytes of iov to dst. */
+static void capw_copy(uint8_t *dst, const struct iovec *iov, unsigned n,
+		      uint64_t keep)
 {
+	unsigned i;
+
+	for (i = 0; i < n && keep > 0; i++) {
+		size_t k = iov[i].iov_len < keep ? iov[i].iov_len : (size_t)keep;
+
+		if (k)
+			memcpy(dst, iov[i].iov_base, k);
+		dst += k;
+		keep -= k;
+	}
+}
+
+/* XXH3_64bits of the bytes of iov from offset `from` to the end (one call
+ * when they lie in one iovec, the streaming API otherwise). */
+static uint64_t capw_digest(const struct iovec *iov, unsigned n, uint64_t from)
+{
+	XXH3_state_t st;
 	uint64_t pos = 0;
 	unsigned i, first = n, segs = 0;
 
 	for (i = 0; i < n; i++) {
-		const uint8_t *b = iov[i].iov_base;
-		uint64_t len = iov[i].iov_len;
-
-		if (pos < keep && len > 0) {
-			uint64_t k = keep - pos < len ? keep - pos : len;
-
-			memcpy(dst + pos, b, (size_t)k);
-		}
-		if (len > 0 && pos + len > from) {
+		if (iov[i].iov_len > 0 && pos + iov[i].iov_len > from) {
 			if (first == n)
 				first = i;
 			segs++;
 		}
-		pos += len;
+		pos += iov[i].iov_len;
 	}
-	if (!want_hash)
-		return 0;
 	if (segs == 0)
 		return XXH3_64bits(NULL, 0);
-	if (segs == 1) {
-		uint64_t start = 0;
-
-		for (i = 0; i < first; i++)
-			start += iov[i].iov_len;
-		start = from > start ? from - start : 0;
-		return XXH3_64bits((const uint8_t *)iov[first].iov_base + start,
-				   iov[first].iov_len - (size_t)start);
-	}
-	XXH3_64bits_reset(w->xxh);
 	pos = 0;
-	for (i = 0; i < n; i++) {
-		uint64_t len = iov[i].iov_len;
+	for (i = 0; i < first; i++)
+		pos += iov[i].iov_len;
+	if (segs == 1) {
+		size_t skip = from > pos ? (size_t)(from - pos) : 0;
 
-		if (len > 0 && pos + len > from) {
-			uint64_t skip = from > pos ? from - pos : 0;
-
-			XXH3_64bits_update(w->xxh,
-					   (const uint8_t *)iov[i].iov_base + skip,
-					   (size_t)(len - skip));
-		}
-		pos += len;
+		return XXH3_64bits((const uint8_t *)iov[first].iov_base + skip,
+				   iov[first].iov_len - skip);
 	}
-	return XXH3_64bits_digest(w->xxh);
+	XXH3_INITSTATE(&st);
+	XXH3_64bits_reset(&st);
+	for (i = first; i < n; i++) {
+		size_t skip = from > pos ? (size_t)(from - pos) : 0;
+
+		if (iov[i].iov_len > skip)
+			XXH3_64bits_update(&st, (const uint8_t *)
+					   iov[i].iov_base + skip,
+					   iov[i].iov_len - skip);
+		pos += iov[i].iov_len;
+	}
+	return XXH3_64bits_digest(&st);
+}
+
+int vscsi_cap_encode(void *buf, size_t cap, const vscsi_cap_rec *rec,
+		     const struct iovec *iov, unsigned n, uint64_t keep,
+		     unsigned eflags, uint64_t *full_len)
+{
+	uint8_t *b = buf;
+	size_t hl;
+	uint64_t total = 0, full;
+	unsigned flags;
+	int rc;
+
+	if (!b || !rec)
+		return VSCSI_ERR_ARG;
+	hl = vscsi__cap_hdr_len(rec->type);
+	if (hl == 0)
+		return VSCSI_ERR_ARG;
+	flags = rec->flags & 0xffu;
+	if (rec->type == VSCSI_REC_SESSION) {
+		const vscsi_cap_session *s = &rec->session;
+
+		total = 2u * (uint64_t)s->num_queues +
+			strnlen(s->tool ? s->tool : "", CAPL_STR_MAX) + 1 +
+			strnlen(s->tool_version ? s->tool_version : "",
+				CAPL_STR_MAX) + 1;
+		keep = total;	/* never cut */
+		flags = s->flags & 0xffu;
+	} else if (rec->type == VSCSI_REC_NOTIFY) {
+		total = 0;
+	} else {
+		rc = capw_iov_total(iov, n, &total);
+		if (rc)
+			return rc;
+	}
+	if (keep > total)
+		keep = total;
+	if (keep > cap || hl > cap - keep ||
+	    hl + keep > VSCSI_CAP_MAX_RECORD)
+		return VSCSI_ERR_NOSPACE;
+
+	memset(b, 0, hl);
+	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
+	b[CAPL_TYPE] = (uint8_t)rec->type;
+	vscsi_put_le16(b + CAPL_HDR_LEN, (uint16_t)hl);
+	vscsi_put_le32(b + CAPL_CONN, rec->conn);
+	vscsi_put_le16(b + CAPL_VQ, rec->vq);
+	vscsi_put_le64(b + CAPL_SEQ, rec->seq);
+	full = total;
+
+	switch (rec->type) {
+	case VSCSI_REC_REQUEST:
+	case VSCSI_REC_COMPLETION: {
+		uint64_t vs = rec->hdr_len < total ? rec->hdr_len : total;
+		uint64_t data = total - vs;
+		uint64_t digest = rec->digest;
+
+		capw_copy(b + hl, iov, n, keep);
+		if (eflags & VSCSI_CAP_ENC_DIGEST)
+			digest = capw_digest(iov, n, vs);
+		if (!(eflags & VSCSI_CAP_ENC_LENGTHS)) {
+			vs = rec->hdr_len;
+			data = rec->data_len;
+		} else if (data > UINT32_MAX) {
+			data = UINT32_MAX;
+			flags |= VSCSI_RECF_CLAMPED;
+		}
+		vscsi_put_le32(b + CAPL_RQ_HEAD, rec->head);
+		vscsi_put_le32(b + CAPL_RQ_USED_LEN, rec->used_len);
+		vscsi_put_le16(b + CAPL_RQ_N_READABLE, rec->n_readable);
+		vscsi_put_le16(b + CAPL_RQ_N_WRITABLE, rec->n_writable);
+		vscsi_put_le32(b + CAPL_RQ_READABLE, rec->readable_bytes);
+		vscsi_put_le32(b + CAPL_RQ_WRITABLE, rec->writable_bytes);
+		vscsi_put_le32(b + CAPL_RQ_VS_LEN, (uint32_t)vs);
+		vscsi_put_le32(b + CAPL_RQ_DATA_LEN, (uint32_t)data);
+		vscsi_put_le64(b + CAPL_RQ_DIGEST, digest);
+		full = vs + data;
+		break;
+	}
+	case VSCSI_REC_VHOST_USER:
+		capw_copy(b + hl, iov, n, keep);
+		if (!(eflags & VSCSI_CAP_ENC_LENGTHS)) {
+			full = rec->vu.msg_len;
+		} else if (full > UINT32_MAX) {
+			full = UINT32_MAX;
+			flags |= VSCSI_RECF_CLAMPED;
+		}
+		b[CAPL_VU_DIR] = (uint8_t)rec->vu.dir;
+		b[CAPL_VU_CHANNEL] = (uint8_t)rec->vu.channel;
+		b[CAPL_VU_NFDS] = (uint8_t)(rec->vu.nfds > 255 ? 255
+							       : rec->vu.nfds);
+		vscsi_put_le32(b + CAPL_VU_MSG_LEN, (uint32_t)full);
+		break;
+	case VSCSI_REC_SESSION: {
+		const vscsi_cap_session *s = &rec->session;
+		const char *tool = s->tool ? s->tool : "";
+		const char *ver = s->tool_version ? s->tool_version : "";
+		size_t tl = strnlen(tool, CAPL_STR_MAX);
+		size_t vl = strnlen(ver, CAPL_STR_MAX);
+		uint8_t *q = b + hl;
+		unsigned i;
+
+		vscsi_put_le64(b + CAPL_SS_FEATURES, s->features);
+		vscsi_put_le64(b + CAPL_SS_PROTO, s->protocol_features);
+		vscsi_put_le32(b + CAPL_SS_CDB_SIZE, s->cdb_size);
+		vscsi_put_le32(b + CAPL_SS_SENSE_SIZE, s->sense_size);
+		vscsi_put_le32(b + CAPL_SS_SNAPLEN, s->snaplen);
+		vscsi_put_le16(b + CAPL_SS_NUM_QUEUES, s->num_queues);
+		for (i = 0; i < s->num_queues; i++, q += 2)
+			vscsi_put_le16(q, (uint16_t)vscsi_cap_queue_size(s, i));
+		memcpy(q, tool, tl);
+		q[tl] = 0;
+		q += tl + 1;
+		memcpy(q, ver, vl);
+		q[vl] = 0;
+		break;
+	}
+	case VSCSI_REC_LOSS:
+		capw_copy(b + hl, iov, n, keep);
+		vscsi_put_le64(b + CAPL_LS_COUNT, rec->loss.count);
+		vscsi_put_le64(b + CAPL_LS_SINCE, rec->loss.since_ns);
+		vscsi_put_le32(b + CAPL_LS_REASON, rec->loss.reason);
+		break;
+	default:
+		vscsi_put_le32(b + CAPL_NT_KIND, rec->notify.kind);
+		break;
+	}
+	if (keep < full)
+		flags |= VSCSI_RECF_CUT;
+	vscsi_put_le16(b + CAPL_FLAGS, (uint16_t)flags);
+	vscsi_put_le32(b + CAPL_REC_LEN, (uint32_t)(hl + keep));
+	if (full_len)
+		*full_len = hl + full;
+	return (int)(hl + keep);
 }
 
 int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
 		    const struct iovec *iov, unsigned n)
 {
-	uint8_t *b;
-	size_t hl;
-	uint64_t total = 0, keep, full, seq, ts;
-	unsigned flags;
-	uint32_t caplen;
-	int rc;
+	vscsi_cap_rec r;
+	uint64_t total = 0, full = 0, seq, ts;
+	int rc, len;
 
 	if (!w || !rec)
 		return VSCSI_ERR_ARG;
-	hl = vscsi__cap_hdr_len(rec->type);
-	if (hl == 0)
+	if (vscsi__cap_hdr_len(rec->type) == 0)
 		return VSCSI_ERR_ARG;
 	rc = capw_iov_total(iov, n, &total);
 	if (rc)
@@ -444,105 +574,15 @@ int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
 			return rc;
 	}
 	ts = rec->ts_ns ? rec->ts_ns : capw_realtime();
-	flags = rec->flags & 0xffu;
-
-	b = w->rec;
-	memset(b, 0, hl);
-	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
-	b[CAPL_TYPE] = (uint8_t)rec->type;
-	vscsi_put_le16(b + CAPL_HDR_LEN, (uint16_t)hl);
-	vscsi_put_le32(b + CAPL_CONN, rec->conn);
-	vscsi_put_le16(b + CAPL_VQ, rec->vq);
-	vscsi_put_le64(b + CAPL_SEQ, seq);
-
-	switch (rec->type) {
-	case VSCSI_REC_REQUEST:
-	case VSCSI_REC_COMPLETION: {
-		uint64_t vs = rec->hdr_len < total ? rec->hdr_len : total;
-		uint64_t data = total - vs;
-		uint64_t digest;
-
-		keep = total < w->snaplen ? total : w->snaplen;
-		digest = capw_copy_hash(w, iov, n, b + hl, keep, vs, 1);
-		if (data > UINT32_MAX) {
-			data = UINT32_MAX;
-			flags |= VSCSI_RECF_CLAMPED;
-		}
-		vscsi_put_le32(b + CAPL_RQ_HEAD, rec->head);
-		vscsi_put_le32(b + CAPL_RQ_USED_LEN, rec->used_len);
-		vscsi_put_le16(b + CAPL_RQ_N_READABLE, rec->n_readable);
-		vscsi_put_le16(b + CAPL_RQ_N_WRITABLE, rec->n_writable);
-		vscsi_put_le32(b + CAPL_RQ_READABLE, rec->readable_bytes);
-		vscsi_put_le32(b + CAPL_RQ_WRITABLE, rec->writable_bytes);
-		vscsi_put_le32(b + CAPL_RQ_VS_LEN, (uint32_t)vs);
-		vscsi_put_le32(b + CAPL_RQ_DATA_LEN, (uint32_t)data);
-		vscsi_put_le64(b + CAPL_RQ_DIGEST, digest);
-		full = vs + data;
-		break;
-	}
-	case VSCSI_REC_VHOST_USER:
-		keep = total < w->snaplen ? total : w->snaplen;
-		capw_copy_hash(w, iov, n, b + hl, keep, 0, 0);
-		full = total;
-		if (full > UINT32_MAX) {
-			full = UINT32_MAX;
-			flags |= VSCSI_RECF_CLAMPED;
-		}
-		b[CAPL_VU_DIR] = (uint8_t)rec->vu.dir;
-		b[CAPL_VU_CHANNEL] = (uint8_t)rec->vu.channel;
-		b[CAPL_VU_NFDS] = (uint8_t)rec->vu.nfds;
-		vscsi_put_le32(b + CAPL_VU_MSG_LEN, (uint32_t)full);
-		break;
-	case VSCSI_REC_SESSION: {
-		const vscsi_cap_session *s = &rec->session;
-		const char *tool = s->tool ? s->tool : "";
-		const char *ver = s->tool_version ? s->tool_version : "";
-		size_t tl = strnlen(tool, CAPL_STR_MAX);
-		size_t vl = strnlen(ver, CAPL_STR_MAX);
-		uint8_t *q = b + hl;
-		unsigned i;
-
-		flags = s->flags & 0xffu;
-		vscsi_put_le64(b + CAPL_SS_FEATURES, s->features);
-		vscsi_put_le64(b + CAPL_SS_PROTO, s->protocol_features);
-		vscsi_put_le32(b + CAPL_SS_CDB_SIZE, s->cdb_size);
-		vscsi_put_le32(b + CAPL_SS_SENSE_SIZE, s->sense_size);
-		vscsi_put_le32(b + CAPL_SS_SNAPLEN, s->snaplen);
-		vscsi_put_le16(b + CAPL_SS_NUM_QUEUES, s->num_queues);
-		for (i = 0; i < s->num_queues; i++, q += 2)
-			vscsi_put_le16(q, (uint16_t)vscsi_cap_queue_size(s, i));
-		memcpy(q, tool, tl);
-		q[tl] = 0;
-		q += tl + 1;
-		memcpy(q, ver, vl);
-		q[vl] = 0;
-		q += vl + 1;
-		keep = (uint64_t)(q - (b + hl));
-		full = keep;
-		break;
-	}
-	case VSCSI_REC_LOSS:
-		keep = total < w->snaplen ? total : w->snaplen;
-		capw_copy_hash(w, iov, n, b + hl, keep, 0, 0);
-		full = total;
-		vscsi_put_le64(b + CAPL_LS_COUNT, rec->loss.count);
-		vscsi_put_le64(b + CAPL_LS_SINCE, rec->loss.since_ns);
-		vscsi_put_le32(b + CAPL_LS_REASON, rec->loss.reason);
-		break;
-	default:
-		keep = 0;
-		full = 0;
-		vscsi_put_le32(b + CAPL_NT_KIND, rec->notify.kind);
-		break;
-	}
-	if (keep < full) {
-		flags |= VSCSI_RECF_CUT;
+	r = *rec;
+	r.seq = seq;
+	len = vscsi_cap_encode(w->rec, VSCSI_CAP_MAX_RECORD, &r, iov, n,
+			       w->snaplen, VSCSI_CAP_ENC_COMPUTE, &full);
+	if (len < 0)
+		return len;
+	if ((uint64_t)len < full)
 		w->st.cut++;
-	}
-	vscsi_put_le16(b + CAPL_FLAGS, (uint16_t)flags);
-	caplen = (uint32_t)(hl + keep);
-	vscsi_put_le32(b + CAPL_REC_LEN, caplen);
-	return capw_emit(w, b, caplen, hl + full, ts, 0);
+	return capw_emit(w, w->rec, (uint32_t)len, full, ts, 0);
 }
 
 int vscsi_cap_write_request(vscsi_cap_writer *w, const vscsi_cap_chain *c,
@@ -705,8 +745,6 @@ static void capw_free(vscsi_cap_writer *w)
 	if (w->pd)
 		pcap_close(w->pd);
 	ZSTD_freeCCtx(w->cctx);
-	if (w->xxh)
-		XXH3_freeState(w->xxh);
 	free(w->zbuf);
 	free(w->stdio_buf);
 	free(w->rec);
@@ -804,8 +842,7 @@ vscsi_cap_writer *vscsi_cap_writer_open(const char *path,
 
 	w->rec = malloc(VSCSI_CAP_MAX_RECORD);
 	w->stdio_buf = malloc(CAPW_STDIO_BUF);
-	w->xxh = XXH3_createState();
-	if (!w->rec || !w->stdio_buf || !w->xxh)
+	if (!w->rec || !w->stdio_buf)
 		goto fail;
 	if (w->zstd) {
 		level = opts->level ? opts->level : VSCSI_CAP_ZSTD_LEVEL;

@@ -1865,6 +1865,211 @@ START_TEST(test_copy_raw)
 }
 END_TEST
 
+/* vscsi_cap_encode(): every record type, read back with vscsi_cap_parse()
+ * (layout: vscsi-capture(5), version 1). */
+static void enc_parse(const uint8_t *b, int len, vscsi_cap_rec *out)
+{
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(vscsi_cap_parse(b, (size_t)len, out), VSCSI_OK);
+	ck_assert_uint_eq(out->rec_len, (size_t)len);
+}
+
+START_TEST(test_encode)
+{
+	static const uint16_t sizes[3] = { 128, 128, 256 };
+	uint8_t b[8192], hdr[51], data[3000], msg[20] = { 1, 0, 0, 0, 8 };
+	struct iovec iov[3];
+	vscsi_cap_rec rec, out;
+	uint64_t full;
+	size_t i;
+	int len;
+
+	for (i = 0; i < sizeof(hdr); i++)
+		hdr[i] = (uint8_t)(i + 1);
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 13);
+	iov[0] = (struct iovec){ hdr, sizeof(hdr) };
+	iov[1] = (struct iovec){ data, 1000 };
+	iov[2] = (struct iovec){ data + 1000, 2000 };
+
+	/* request, lengths and digest computed, cut at 100 raw bytes */
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_REQUEST;
+	rec.conn = 7;
+	rec.vq = 2;
+	rec.seq = 99;
+	rec.flags = VSCSI_RECF_PACKED;
+	rec.head = 5;
+	rec.n_readable = 3;
+	rec.n_writable = 1;
+	rec.readable_bytes = 3051;
+	rec.writable_bytes = 108;
+	rec.hdr_len = 51;
+	full = 0;
+	len = vscsi_cap_encode(b, sizeof(b), &rec, iov, 3, 100,
+			       VSCSI_CAP_ENC_COMPUTE, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_REQ_HDR_LEN + 100);
+	ck_assert_uint_eq(full, VSCSI_CAP_REQ_HDR_LEN + 3051);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.version, VSCSI_CAP_VERSION);
+	ck_assert_uint_eq(out.type, VSCSI_REC_REQUEST);
+	ck_assert_uint_eq(out.conn, 7);
+	ck_assert_uint_eq(out.vq, 2);
+	ck_assert_uint_eq(out.seq, 99);
+	ck_assert_uint_eq(out.head, 5);
+	ck_assert_uint_eq(out.n_readable, 3);
+	ck_assert_uint_eq(out.n_writable, 1);
+	ck_assert_uint_eq(out.readable_bytes, 3051);
+	ck_assert_uint_eq(out.writable_bytes, 108);
+	ck_assert_uint_eq(out.hdr_len, 51);
+	ck_assert_uint_eq(out.data_len, 3000);
+	ck_assert_uint_eq(out.hdr_cap, 51);
+	ck_assert_uint_eq(out.data_cap, 49);
+	ck_assert_mem_eq(out.hdr, hdr, 51);
+	ck_assert_mem_eq(out.data, data, 49);
+	ck_assert_uint_eq(out.digest, XXH3_64bits(data, 3000));
+	ck_assert(out.flags & VSCSI_RECF_PACKED);
+	ck_assert(out.flags & VSCSI_RECF_CUT);
+	/* one byte short of room; exactly enough */
+	ck_assert_int_eq(vscsi_cap_encode(b, (size_t)len - 1, &rec, iov, 3, 100,
+					  VSCSI_CAP_ENC_COMPUTE, NULL),
+			 VSCSI_ERR_NOSPACE);
+	ck_assert_int_eq(vscsi_cap_encode(b, (size_t)len, &rec, iov, 3, 100,
+					  VSCSI_CAP_ENC_COMPUTE, NULL), len);
+
+	/* completion, lengths and digest from the caller, not cut */
+	rec.type = VSCSI_REC_COMPLETION;
+	rec.used_len = 3051;
+	rec.hdr_len = 51;
+	rec.data_len = 3000;
+	rec.digest = 0x0123456789abcdefull;
+	len = vscsi_cap_encode(b, sizeof(b), &rec, iov, 3, 1u << 20, 0, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_REQ_HDR_LEN + 3051);
+	ck_assert_uint_eq(full, (uint64_t)len);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.type, VSCSI_REC_COMPLETION);
+	ck_assert_uint_eq(out.used_len, 3051);
+	ck_assert_uint_eq(out.digest, 0x0123456789abcdefull);
+	ck_assert_uint_eq(out.data_cap, 3000);
+	ck_assert_mem_eq(out.data + 1000, data + 1000, 2000);
+	ck_assert(!(out.flags & VSCSI_RECF_CUT));
+	/* caller lengths above what is kept: cut */
+	rec.data_len = 5000;
+	len = vscsi_cap_encode(b, sizeof(b), &rec, iov, 3, 1u << 20, 0, &full);
+	ck_assert_uint_eq(full, VSCSI_CAP_REQ_HDR_LEN + 5051);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.data_len, 5000);
+	ck_assert(out.flags & VSCSI_RECF_CUT);
+
+	/* vhost-user, computed and from the caller */
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_VHOST_USER;
+	rec.conn = 1;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.vu.dir = VSCSI_VU_TO_FRONTEND;
+	rec.vu.channel = VSCSI_VU_CHAN_BACKEND;
+	rec.vu.nfds = 2;
+	iov[0] = (struct iovec){ msg, sizeof(msg) };
+	len = vscsi_cap_encode(b, sizeof(b), &rec, iov, 1, 1000,
+			       VSCSI_CAP_ENC_COMPUTE, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_VU_HDR_LEN + 20);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.vu.dir, VSCSI_VU_TO_FRONTEND);
+	ck_assert_uint_eq(out.vu.channel, VSCSI_VU_CHAN_BACKEND);
+	ck_assert_uint_eq(out.vu.nfds, 2);
+	ck_assert_uint_eq(out.vu.msg_len, 20);
+	ck_assert_uint_eq(out.raw_len, 20);
+	ck_assert_mem_eq(out.raw, msg, 20);
+	rec.vu.msg_len = 4096;
+	len = vscsi_cap_encode(b, sizeof(b), &rec, iov, 1, 12, 0, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_VU_HDR_LEN + 12);
+	ck_assert_uint_eq(full, VSCSI_CAP_VU_HDR_LEN + 4096);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.vu.msg_len, 4096);
+	ck_assert_uint_eq(out.raw_len, 12);
+	ck_assert(out.flags & VSCSI_RECF_CUT);
+
+	/* session: never cut, iov and keep ignored */
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_SESSION;
+	rec.conn = 9;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.session.features = 0x100000007ull;
+	rec.session.protocol_features = 0x8009;
+	rec.session.cdb_size = 32;
+	rec.session.sense_size = 96;
+	rec.session.snaplen = 4096;
+	rec.session.num_queues = 3;
+	rec.session.flags = VSCSI_SESSF_LEGACY;
+	rec.session.queue_sizes = sizes;
+	rec.session.tool = "vscsi-capture";
+	rec.session.tool_version = "0.1.0";
+	len = vscsi_cap_encode(b, sizeof(b), &rec, NULL, 0, 0,
+			       VSCSI_CAP_ENC_COMPUTE, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_SESSION_HDR_LEN + 6 + 14 + 6);
+	ck_assert_uint_eq(full, (uint64_t)len);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.session.features, 0x100000007ull);
+	ck_assert_uint_eq(out.session.protocol_features, 0x8009);
+	ck_assert_uint_eq(out.session.cdb_size, 32);
+	ck_assert_uint_eq(out.session.sense_size, 96);
+	ck_assert_uint_eq(out.session.snaplen, 4096);
+	ck_assert_uint_eq(out.session.num_queues, 3);
+	ck_assert_uint_eq(vscsi_cap_queue_size(&out.session, 2), 256);
+	ck_assert(out.flags & VSCSI_SESSF_LEGACY);
+	ck_assert(!(out.flags & VSCSI_RECF_CUT));
+	ck_assert_str_eq(out.session.tool, "vscsi-capture");
+	ck_assert_str_eq(out.session.tool_version, "0.1.0");
+
+	/* loss with text, cut at 3 */
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_LOSS;
+	rec.conn = VSCSI_CAP_CONN_NONE;
+	rec.vq = VSCSI_CAP_VQ_NONE;
+	rec.loss.count = 12;
+	rec.loss.since_ns = 77;
+	rec.loss.reason = VSCSI_LOSS_QUEUE_FULL;
+	iov[0] = (struct iovec){ (void *)"queue full", 10 };
+	len = vscsi_cap_encode(b, sizeof(b), &rec, iov, 1, 3,
+			       VSCSI_CAP_ENC_COMPUTE, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_LOSS_HDR_LEN + 3);
+	ck_assert_uint_eq(full, VSCSI_CAP_LOSS_HDR_LEN + 10);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.conn, VSCSI_CAP_CONN_NONE);
+	ck_assert_uint_eq(out.loss.count, 12);
+	ck_assert_uint_eq(out.loss.since_ns, 77);
+	ck_assert_uint_eq(out.loss.reason, VSCSI_LOSS_QUEUE_FULL);
+	ck_assert_uint_eq(out.raw_len, 3);
+	ck_assert_mem_eq(out.raw, "que", 3);
+
+	/* notify */
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_NOTIFY;
+	rec.conn = 4;
+	rec.vq = 3;
+	rec.seq = 8;
+	rec.notify.kind = VSCSI_NOTIFY_CALL;
+	len = vscsi_cap_encode(b, sizeof(b), &rec, NULL, 0, 100,
+			       VSCSI_CAP_ENC_COMPUTE, &full);
+	ck_assert_int_eq(len, VSCSI_CAP_NOTIFY_HDR_LEN);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.type, VSCSI_REC_NOTIFY);
+	ck_assert_uint_eq(out.notify.kind, VSCSI_NOTIFY_CALL);
+	ck_assert_uint_eq(out.vq, 3);
+	ck_assert_uint_eq(out.seq, 8);
+
+	/* refused */
+	rec.type = 0;
+	ck_assert_int_eq(vscsi_cap_encode(b, sizeof(b), &rec, NULL, 0, 0, 0,
+					  NULL), VSCSI_ERR_ARG);
+	rec.type = VSCSI_REC_LOSS;
+	ck_assert_int_eq(vscsi_cap_encode(NULL, sizeof(b), &rec, NULL, 0, 0, 0,
+					  NULL), VSCSI_ERR_ARG);
+	ck_assert_int_eq(vscsi_cap_encode(b, sizeof(b), &rec, NULL, 1, 0, 0,
+					  NULL), VSCSI_ERR_ARG);
+}
+END_TEST
+
 static Suite *capture_suite(void)
 {
 	Suite *s = suite_create("capture");
@@ -1895,6 +2100,7 @@ static Suite *capture_suite(void)
 	tcase_add_test(tc, test_big_payload);
 	tcase_add_test(tc, test_parse_every_cut);
 	tcase_add_test(tc, test_copy_raw);
+	tcase_add_test(tc, test_encode);
 	tcase_add_loop_test(slow, test_pipe_stdin, 0, 2);
 	tcase_add_loop_test(slow, test_kill9, 0, 2);
 	tcase_add_test(slow, test_kill9_midframe);

@@ -54,6 +54,7 @@ struct held {
 struct tpeer {
 	int fd;
 	int ctl[2];
+	int ack[2];	/* the peer answers each ctl byte but K here */
 	pthread_t th;
 	pthread_mutex_t mu;
 	/* what it offers */
@@ -615,6 +616,7 @@ static void *peer_main(void *arg)
 						      1, 0);
 					pq_signal(q);
 				}
+				(void)!write(p->ack[1], &c, 1);
 			} else {
 				uint64_t c;
 
@@ -634,6 +636,7 @@ static struct tpeer *peer_new(int *fe_fd)
 	ck_assert_ptr_nonnull(p);
 	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv), 0);
 	ck_assert_int_eq(pipe(p->ctl), 0);
+	ck_assert_int_eq(pipe(p->ack), 0);
 	p->fd = sv[1];
 	*fe_fd = sv[0];
 	pthread_mutex_init(&p->mu, NULL);
@@ -662,9 +665,19 @@ static void peer_run(struct tpeer *p)
 	ck_assert_int_eq(pthread_create(&p->th, NULL, peer_main, p), 0);
 }
 
+/* Tell the peer thread something and wait until it has acted on it (so a
+ * hold is in force before the next command is posted); K (crash) is not
+ * answered. */
 static void peer_ctl(struct tpeer *p, char c)
 {
+	struct pollfd pf = { p->ack[0], POLLIN, 0 };
+	char a;
+
 	ck_assert_int_eq(write(p->ctl[1], &c, 1), 1);
+	if (c == 'K')
+		return;
+	ck_assert_int_eq(poll(&pf, 1, 10000), 1);
+	ck_assert_int_eq(read(p->ack[0], &a, 1), 1);
 }
 
 static void peer_free(struct tpeer *p)
@@ -675,6 +688,8 @@ static void peer_free(struct tpeer *p)
 	close(p->fd);
 	close(p->ctl[0]);
 	close(p->ctl[1]);
+	close(p->ack[0]);
+	close(p->ack[1]);
 	for (i = 0; i < PQ_MAX; i++) {
 		vscsi_vq_free(p->q[i].vq);
 		if (p->q[i].kick >= 0)

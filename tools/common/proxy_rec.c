@@ -4,56 +4,16 @@
 #include <string.h>
 #include <time.h>
 
-#include <xxhash.h>
-
 #include "proxy_rec.h"
 #include "vscsi/reader.h"
 
-/* Record header offsets (vscsi-capture(5) "RECORD HEADER"). */
-#define PXR_VERSION 0
-#define PXR_TYPE 1
-#define PXR_HDR_LEN 2
-#define PXR_REC_LEN 4
-#define PXR_CONN 8
-#define PXR_VQ 12
-#define PXR_FLAGS 14
-#define PXR_SEQ 16
-/* request and completion */
-#define PXR_HEAD 24
-#define PXR_USED_LEN 28
-#define PXR_N_READABLE 32
-#define PXR_N_WRITABLE 34
-#define PXR_READABLE 36
-#define PXR_WRITABLE 40
-#define PXR_VS_LEN 44
-#define PXR_DATA_LEN 48
-#define PXR_DIGEST 56
-/* vhost-user */
-#define PXR_VU_DIR 24
-#define PXR_VU_CHANNEL 25
-#define PXR_VU_NFDS 26
-#define PXR_VU_MSG_LEN 28
-/* session */
-#define PXR_SS_FEATURES 24
-#define PXR_SS_PROTO 32
-#define PXR_SS_CDB 40
-#define PXR_SS_SENSE 44
-#define PXR_SS_SNAPLEN 48
-#define PXR_SS_NQ 52
-/* loss */
-#define PXR_LS_COUNT 24
-#define PXR_LS_SINCE 32
-#define PXR_LS_REASON 40
-/* notify */
-#define PXR_NT_KIND 24
-
+/* Longest tool name or version a session record keeps. */
 #define PXR_STR_MAX 255
 
 struct px_rec {
 	pxq *q;
 	uint32_t snaplen;
 	int no_data;
-	XXH3_state_t *xxh;
 	uint64_t pend;		/* records dropped, not yet told */
 	uint64_t pend_since;
 	px_rec_stats st;
@@ -73,11 +33,6 @@ px_rec *px_rec_new(pxq *q, uint32_t snaplen, int no_data)
 
 	if (!r)
 		return NULL;
-	r->xxh = XXH3_createState();
-	if (!r->xxh) {
-		free(r);
-		return NULL;
-	}
 	r->q = q;
 	r->snaplen = snaplen && snaplen < VSCSI_CAP_SNAPLEN_MAX ?
 		     snaplen : VSCSI_CAP_SNAPLEN_MAX;
@@ -89,7 +44,6 @@ void px_rec_free(px_rec *r)
 {
 	if (!r)
 		return;
-	XXH3_freeState(r->xxh);
 	free(r);
 }
 
@@ -139,185 +93,16 @@ static uint64_t pxr_total(const struct iovec *iov, unsigned n)
 	return t;
 }
 
-/* Copy the first keep bytes of iov to dst. */
-static void pxr_copy(uint8_t *dst, const struct iovec *iov, unsigned n,
-		     uint64_t keep)
-{
-	unsigned i;
-
-	for (i = 0; i < n && keep > 0; i++) {
-		size_t k = iov[i].iov_len < keep ? iov[i].iov_len : (size_t)keep;
-
-		if (k)
-			memcpy(dst, iov[i].iov_base, k);
-		dst += k;
-		keep -= k;
-	}
-}
-
-/* XXH3_64bits of the bytes of iov from offset `from` to the end. */
-static uint64_t pxr_digest(XXH3_state_t *st, const struct iovec *iov,
-			   unsigned n, uint64_t from)
-{
-	uint64_t pos = 0;
-	unsigned i, first = n, pieces = 0;
-
-	for (i = 0; i < n; i++) {
-		if (iov[i].iov_len && pos + iov[i].iov_len > from) {
-			if (first == n)
-				first = i;
-			pieces++;
-		}
-		pos += iov[i].iov_len;
-	}
-	if (pieces == 0)
-		return XXH3_64bits(NULL, 0);
-	pos = 0;
-	for (i = 0; i < first; i++)
-		pos += iov[i].iov_len;
-	if (pieces == 1) {
-		size_t skip = from > pos ? (size_t)(from - pos) : 0;
-
-		return XXH3_64bits((const uint8_t *)iov[first].iov_base + skip,
-				   iov[first].iov_len - skip);
-	}
-	XXH3_64bits_reset(st);
-	for (i = first; i < n; i++) {
-		size_t skip = from > pos ? (size_t)(from - pos) : 0;
-
-		if (iov[i].iov_len > skip)
-			XXH3_64bits_update(st, (const uint8_t *)
-					   iov[i].iov_base + skip,
-					   iov[i].iov_len - skip);
-		pos += iov[i].iov_len;
-	}
-	return XXH3_64bits_digest(st);
-}
-
-static int pxr_encode(XXH3_state_t *xxh, uint8_t *b, size_t cap,
-		      const vscsi_cap_rec *rec, const struct iovec *iov,
-		      unsigned n, uint64_t keep, int *cut)
-{
-	size_t hl = pxr_hdr_len(rec->type);
-	uint64_t total = pxr_total(iov, n), full;
-	unsigned flags = rec->flags & 0xffu;
-
-	if (hl == 0)
-		return VSCSI_ERR_ARG;
-	if (rec->type == VSCSI_REC_SESSION) {
-		const vscsi_cap_session *s = &rec->session;
-
-		total = 2u * (uint64_t)s->num_queues +
-			strnlen(s->tool ? s->tool : "", PXR_STR_MAX) + 1 +
-			strnlen(s->tool_version ? s->tool_version : "",
-				PXR_STR_MAX) + 1;
-		keep = total;	/* never cut */
-		flags = s->flags & 0xffu;
-	} else if (rec->type == VSCSI_REC_NOTIFY) {
-		total = keep = 0;
-	}
-	if (keep > total)
-		keep = total;
-	if (hl + keep > cap)
-		return VSCSI_ERR_NOSPACE;
-	memset(b, 0, hl);
-	b[PXR_VERSION] = VSCSI_CAP_VERSION;
-	b[PXR_TYPE] = (uint8_t)rec->type;
-	vscsi_put_le16(b + PXR_HDR_LEN, (uint16_t)hl);
-	vscsi_put_le32(b + PXR_CONN, rec->conn);
-	vscsi_put_le16(b + PXR_VQ, rec->vq);
-	vscsi_put_le64(b + PXR_SEQ, rec->seq);
-	full = total;
-	switch (rec->type) {
-	case VSCSI_REC_REQUEST:
-	case VSCSI_REC_COMPLETION: {
-		uint64_t vs = rec->hdr_len < total ? rec->hdr_len : total;
-		uint64_t data = total - vs;
-
-		pxr_copy(b + hl, iov, n, keep);
-		vscsi_put_le64(b + PXR_DIGEST, pxr_digest(xxh, iov, n, vs));
-		if (data > UINT32_MAX) {
-			data = UINT32_MAX;
-			flags |= VSCSI_RECF_CLAMPED;
-		}
-		vscsi_put_le32(b + PXR_HEAD, rec->head);
-		vscsi_put_le32(b + PXR_USED_LEN, rec->used_len);
-		vscsi_put_le16(b + PXR_N_READABLE, rec->n_readable);
-		vscsi_put_le16(b + PXR_N_WRITABLE, rec->n_writable);
-		vscsi_put_le32(b + PXR_READABLE, rec->readable_bytes);
-		vscsi_put_le32(b + PXR_WRITABLE, rec->writable_bytes);
-		vscsi_put_le32(b + PXR_VS_LEN, (uint32_t)vs);
-		vscsi_put_le32(b + PXR_DATA_LEN, (uint32_t)data);
-		full = vs + data;
-		break;
-	}
-	case VSCSI_REC_VHOST_USER:
-		pxr_copy(b + hl, iov, n, keep);
-		if (full > UINT32_MAX) {
-			full = UINT32_MAX;
-			flags |= VSCSI_RECF_CLAMPED;
-		}
-		b[PXR_VU_DIR] = (uint8_t)rec->vu.dir;
-		b[PXR_VU_CHANNEL] = (uint8_t)rec->vu.channel;
-		b[PXR_VU_NFDS] = (uint8_t)(rec->vu.nfds > 255 ? 255
-							      : rec->vu.nfds);
-		vscsi_put_le32(b + PXR_VU_MSG_LEN, (uint32_t)full);
-		break;
-	case VSCSI_REC_SESSION: {
-		const vscsi_cap_session *s = &rec->session;
-		const char *tool = s->tool ? s->tool : "";
-		const char *ver = s->tool_version ? s->tool_version : "";
-		size_t tl = strnlen(tool, PXR_STR_MAX);
-		size_t vl = strnlen(ver, PXR_STR_MAX);
-		uint8_t *q = b + hl;
-		unsigned i;
-
-		vscsi_put_le64(b + PXR_SS_FEATURES, s->features);
-		vscsi_put_le64(b + PXR_SS_PROTO, s->protocol_features);
-		vscsi_put_le32(b + PXR_SS_CDB, s->cdb_size);
-		vscsi_put_le32(b + PXR_SS_SENSE, s->sense_size);
-		vscsi_put_le32(b + PXR_SS_SNAPLEN, s->snaplen);
-		vscsi_put_le16(b + PXR_SS_NQ, s->num_queues);
-		for (i = 0; i < s->num_queues; i++, q += 2)
-			vscsi_put_le16(q, (uint16_t)vscsi_cap_queue_size(s, i));
-		memcpy(q, tool, tl);
-		q[tl] = 0;
-		q += tl + 1;
-		memcpy(q, ver, vl);
-		q[vl] = 0;
-		break;
-	}
-	case VSCSI_REC_LOSS:
-		pxr_copy(b + hl, iov, n, keep);
-		vscsi_put_le64(b + PXR_LS_COUNT, rec->loss.count);
-		vscsi_put_le64(b + PXR_LS_SINCE, rec->loss.since_ns);
-		vscsi_put_le32(b + PXR_LS_REASON, rec->loss.reason);
-		break;
-	default:
-		vscsi_put_le32(b + PXR_NT_KIND, rec->notify.kind);
-		break;
-	}
-	*cut = keep < full;
-	if (*cut)
-		flags |= VSCSI_RECF_CUT;
-	vscsi_put_le16(b + PXR_FLAGS, (uint16_t)flags);
-	vscsi_put_le32(b + PXR_REC_LEN, (uint32_t)(hl + keep));
-	return (int)(hl + keep);
-}
-
 int px_rec_encode(uint8_t *buf, size_t cap, const vscsi_cap_rec *rec,
 		  const struct iovec *iov, unsigned n, uint64_t keep, int *cut)
 {
-	XXH3_state_t *st = XXH3_createState();
-	int c = 0, rc;
+	uint64_t full = 0;
+	int len = vscsi_cap_encode(buf, cap, rec, iov, n, keep,
+				   VSCSI_CAP_ENC_COMPUTE, &full);
 
-	if (!st)
-		return VSCSI_ERR_NOMEM;
-	rc = pxr_encode(st, buf, cap, rec, iov, n, keep, &c);
-	XXH3_freeState(st);
 	if (cut)
-		*cut = c;
-	return rc;
+		*cut = len >= 0 && (uint64_t)len < full;
+	return len;
 }
 
 /* ------------------------------------------------------------ queueing */
@@ -330,7 +115,7 @@ static int pxr_flush_loss(px_rec *r)
 	struct iovec iov = { (void *)text, sizeof(text) - 1 };
 	vscsi_cap_rec rec;
 	uint8_t *b;
-	int len, cut;
+	int len;
 	uint32_t want = VSCSI_CAP_LOSS_HDR_LEN + (uint32_t)iov.iov_len;
 
 	if (!r->pend)
@@ -345,7 +130,7 @@ static int pxr_flush_loss(px_rec *r)
 	rec.loss.count = r->pend;
 	rec.loss.since_ns = r->pend_since;
 	rec.loss.reason = VSCSI_LOSS_QUEUE_FULL;
-	len = pxr_encode(r->xxh, b, want, &rec, &iov, 1, iov.iov_len, &cut);
+	len = px_rec_encode(b, want, &rec, &iov, 1, iov.iov_len, NULL);
 	pxq_commit(r->q, (uint32_t)len, PXQ_RECORD, px_rec_now());
 	r->st.notes++;
 	r->pend = 0;
@@ -400,7 +185,7 @@ static int pxr_put(px_rec *r, const vscsi_cap_rec *rec,
 	b = pxq_reserve(r->q, (uint32_t)(hl + keep));
 	if (!b)
 		return pxr_drop(r, ts);
-	len = pxr_encode(r->xxh, b, hl + keep, rec, iov, n, keep, &cut);
+	len = px_rec_encode(b, hl + keep, rec, iov, n, keep, &cut);
 	if (len < 0)
 		return len;	/* not committed: the room is reused */
 	pxq_commit(r->q, (uint32_t)len, PXQ_RECORD, ts);

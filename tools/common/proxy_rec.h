@@ -105,8 +105,8 @@ int px_rec_notify(px_rec *r, uint32_t conn, uint64_t seq, uint16_t vq,
 int px_rec_control(px_rec *r, unsigned kind, uint32_t conn);
 
 /*
- * Encode a record into buf (cap bytes): the building block of the calls
- * above, exposed for the tests and the monitor. rec fields used as by
+ * Encode a record into buf (cap bytes) with vscsi_cap_encode(), lengths
+ * and digest computed: the building block of the calls above, exposed for the tests and the monitor. rec fields used as by
  * vscsi_cap_write() (type, conn, vq, flags, seq, head, used_len, shape,
  * hdr_len as the vs part, vu, session, loss, notify); keep is the most raw
  * bytes to keep. Returns the record length, or VSCSI_ERR_NOSPACE /

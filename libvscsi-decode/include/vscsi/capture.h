@@ -244,6 +244,46 @@ VSCSI_API const char *vscsi_cap_loss_reason_name(unsigned reason);
  */
 VSCSI_API int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out);
 
+/* vscsi_cap_encode() flags. */
+#define VSCSI_CAP_ENC_LENGTHS 0x1	/* full lengths from the iovecs */
+#define VSCSI_CAP_ENC_DIGEST 0x2	/* digest computed from the iovecs */
+#define VSCSI_CAP_ENC_COMPUTE (VSCSI_CAP_ENC_LENGTHS | VSCSI_CAP_ENC_DIGEST)
+
+/*
+ * Encode one record, version 1 (vscsi-capture(5) "RECORD HEADER" and the
+ * type bodies), into buf[0..cap): the record header and type body from rec,
+ * then raw bytes gathered from iov[0..n), at most keep of them (the cut of
+ * the snap length). The building block of vscsi_cap_write(), for callers
+ * that do their own I/O (a recorder queueing records for a writer thread).
+ * Fields of rec used: type, conn, vq, seq, flags (low byte), and:
+ *   request/completion: head, used_len, n_readable, n_writable,
+ *     readable_bytes, writable_bytes, hdr_len (the header part: that many
+ *     leading bytes of iov); without VSCSI_CAP_ENC_LENGTHS also data_len
+ *     (full data part, written as is), and without VSCSI_CAP_ENC_DIGEST
+ *     digest (written as is);
+ *   vhost-user: vu.dir, vu.channel, vu.nfds (above 255 written as 255);
+ *     without VSCSI_CAP_ENC_LENGTHS also vu.msg_len;
+ *   session: session (iov ignored; never cut, whatever keep says);
+ *   loss: loss.count, loss.since_ns, loss.reason; iov holds optional text;
+ *   notify: notify.kind (iov ignored).
+ * flags: VSCSI_CAP_ENC_LENGTHS takes the full lengths from the iovecs
+ * (vs_len = min(hdr_len, total), data_len = the rest, a length above
+ * 2^32-1 clamped with VSCSI_RECF_CLAMPED; msg_len = total);
+ * VSCSI_CAP_ENC_DIGEST computes the digest, XXH3_64bits of the iovec bytes
+ * after the header part, whatever is kept. VSCSI_RECF_CUT is set when fewer
+ * raw bytes are kept than the full lengths say.
+ * full_len (may be NULL) receives the record's full length (header and
+ * full raw lengths; above the return value exactly when the record is cut).
+ * Returns the bytes written (the rec_len field); VSCSI_ERR_NOSPACE when
+ * they do not fit cap or VSCSI_CAP_MAX_RECORD; VSCSI_ERR_ARG for a NULL
+ * buf or rec, an unknown type, a NULL iov with n > 0 or a NULL iov base
+ * with a length. buf and the iovecs stay the caller's; nothing is kept.
+ * Thread-safe.
+ */
+VSCSI_API int vscsi_cap_encode(void *buf, size_t cap, const vscsi_cap_rec *rec,
+		const struct iovec *iov, unsigned n, uint64_t keep,
+		unsigned flags, uint64_t *full_len);
+
 /* ------------------------------------------------------------ writer */
 
 typedef struct vscsi_cap_writer vscsi_cap_writer;
