@@ -36,7 +36,8 @@
 #define P_AREA VSCSI_VU_P_VRING_AREA
 #define P_INFL VSCSI_VU_P_INFLIGHT
 /* The inflight description: 20 bytes of fields in the doc, 24 on the wire
- * (QEMU's padded struct); built at 24, parsed at either. */
+ * (QEMU's padded struct); parsed at either, built at 24 unless the message
+ * says 20. */
 #define VU_INFLIGHT_DOC 20
 #define VU_INFLIGHT_WIRE 24
 #define P_DEVST VSCSI_VU_P_DEVICE_STATE
@@ -512,6 +513,11 @@ static long vu_payload_size(const vscsi_vu_msg *m)
 		    (m->u.raw.len && !m->u.raw.data))
 			return VSCSI_ERR_ARG;
 		return (long)m->u.raw.len;
+	case P_INFL:
+		/* 24 (what QEMU accepts) unless the message was parsed at the
+		 * doc's 20, so that parse and build round-trip */
+		return m->hdr.size == VU_INFLIGHT_DOC ? VU_INFLIGHT_DOC :
+						       VU_INFLIGHT_WIRE;
 	default:
 		return m->payload_kind < VSCSI_VU_P_COUNT ?
 		       vu_fixed_size(m->payload_kind) : VSCSI_ERR_ARG;
@@ -603,7 +609,9 @@ int vscsi_vu_msg_build(const vscsi_vu_msg *m, void *buf, size_t len)
 		vscsi_put_le64(q + 8, m->u.inflight.mmap_offset);
 		vscsi_put_le16(q + 16, m->u.inflight.num_queues);
 		vscsi_put_le16(q + 18, m->u.inflight.queue_size);
-		memset(q + VU_INFLIGHT_DOC, 0, VU_INFLIGHT_WIRE - VU_INFLIGHT_DOC);
+		if (m->hdr.size != VU_INFLIGHT_DOC)
+			memset(q + VU_INFLIGHT_DOC, 0,
+			       VU_INFLIGHT_WIRE - VU_INFLIGHT_DOC);
 		break;
 	case P_DEVST:
 		vscsi_put_le32(q, m->u.dev_state.direction);
