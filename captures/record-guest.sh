@@ -12,8 +12,8 @@
 #   guest-randio  two vCPUs, two request queues, LUN 0:0 (32 MiB, blank):
 #                 the scan, then four workers of O_DIRECT random writes of
 #                 1 to 16 blocks (512 bytes), read back and checked.
-# Payloads are kept up to a snap length of 512 bytes (the digests cover
-# them whole), so the files stay small. Beside each capture, NAME.sha256
+# Payloads are kept whole, so a replay onto blank images reproduces the
+# guest's final images exactly. Beside each capture, NAME.sha256
 # gives, for each LUN, the size of the blank image the guest started from,
 # the image's SHA-256 when the guest had powered off, and the back-end's
 # LUN options (the serial numbers that VPD pages 80h and 83h report, so that
@@ -36,7 +36,7 @@ E2E_PROXY=1
 E2E_DIR=$(pwd)/$B/guest-captures
 E2E_REPLAY=$(pwd)/$B/bin/vscsi-replay
 E2E_CAPTURE=$(pwd)/$B/bin/vscsi-capture
-E2E_CAPTURE_ARGS="-s 512"
+E2E_CAPTURE_ARGS=""
 mkdir -p "$E2E_DIR"
 # shellcheck source=tests/e2e/lib.sh
 . tests/e2e/lib.sh

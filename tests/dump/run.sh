@@ -275,7 +275,15 @@ if command -v tshark >/dev/null 2>&1; then
 			recs=$(sed -n 's/.*"table":"capture".*"records":\([0-9]*\).*/\1/p' "$tmp/sj")
 			skip=$(sed -n 's/.*"unknown":\([0-9]*\),"newer":\([0-9]*\).*/\1 \2/p' "$tmp/sj")
 			want=$((recs + ${skip% *} + ${skip#* }))
-			check "tshark -r $f: opens it, $want records" \
+			how="tshark -r $f"
+			# Debian 12's tshark 4.0 misreads zstd files of several
+			# frames past about a megabyte (see tests/wireshark/run.sh):
+			# those go through zstd -dc
+			if [ "$n" -ne "$want" ] && [ "${f%.zst}" != "$f" ]; then
+				n=$(zstd -dc "$f" | timeout 60 tshark -r - 2>/dev/null | wc -l)
+				how="zstd -dc $f | tshark -r - (tshark 4.0 multi-frame zstd)"
+			fi
+			check "$how: opens it, $want records" \
 				[ "$n" -eq "$want" -a "$n" -gt 0 ]
 			;;
 		esac

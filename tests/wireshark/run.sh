@@ -288,8 +288,23 @@ check_file() {	# FILE LABEL
 check_file "$tmp/sample.pcap.zst" "gen_capture sample (zstd)"
 check_file "$tmp/sample.pcap" "gen_capture sample (plain pcap)"
 check_file "$tmp/rich.pcap.zst" "gen_rich sample"
+# Debian 12's tshark (4.0) misreads zstd files of several frames once they
+# hold more than about a megabyte ("File has N-byte packet"): the same
+# happens with frames made by the zstd CLI and concatenated, and the same
+# bytes read fine decompressed or as one frame. vscsi-capture ends a frame
+# every second, so a long capture has many: those are checked through
+# zstd -dc here, and the limitation is in vscsi-capture(5) and the notes.
 for f in captures/*.pcap.zst captures/*.pcap; do
 	[ -f "$f" ] || continue
+	case $f in
+	*.zst)
+		if ! tshark -r "$f" -c 1000000 >/dev/null 2>&1; then
+			zstd -dc "$f" >"$tmp/plain.pcap"
+			check_file "$tmp/plain.pcap" "$f (decompressed: tshark 4.0 multi-frame zstd)"
+			continue
+		fi
+		;;
+	esac
 	check_file "$f" "$f"
 done
 
