@@ -7,7 +7,13 @@ B=$1
 MAKE=${2:-make}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-$MAKE --no-print-directory -s install PREFIX="$tmp/usr" >/dev/null
+# everything under the temporary prefix: the Wireshark plugin folder too
+$MAKE --no-print-directory -s install PREFIX="$tmp/usr" \
+	WIRESHARK_LUA_DIR="$tmp/usr/lib/wireshark/plugins" >/dev/null
+[ -f "$tmp/usr/lib/wireshark/plugins/vscsi.lua" ] ||
+	{ echo "pkgconfig: make install did not install the Lua plugin"; exit 1; }
+[ -f "$tmp/usr/share/bash-completion/completions/vscsi-dump" ] ||
+	{ echo "pkgconfig: make install did not install the completions"; exit 1; }
 export PKG_CONFIG_PATH="$tmp/usr/lib/pkgconfig"
 flags=$(pkg-config --cflags --libs libvscsi-decode)
 # The example between the markers in the man page, mdoc escapes undone.
