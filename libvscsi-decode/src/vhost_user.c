@@ -8,11 +8,11 @@
  * describing all read that table.
  */
 #include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "vscsi/reader.h"
+#include "strbuf.h"
 #include "vscsi/vhost_user.h"
 
 #define VU_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
@@ -863,89 +863,9 @@ const char *vscsi_vu_payload_kind_name(unsigned kind)
 
 /* ------------------------------------------------------------ text output */
 
-/* An snprintf-style sink: counts everything, stores what fits. */
-struct vu_out {
-	char *buf;
-	size_t len;
-	size_t pos;
-};
+/* Output goes through the library's bounded builder (strbuf.h). */
 
-static void vu_out_init(struct vu_out *o, char *buf, size_t len)
-{
-	o->buf = buf;
-	o->len = buf ? len : 0;
-	o->pos = 0;
-	if (o->len)
-		o->buf[0] = '\0';
-}
-
-#if defined(__GNUC__)
-__attribute__((format(printf, 2, 3)))
-#endif
-static void vu_printf(struct vu_out *o, const char *fmt, ...)
-{
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	if (o->pos < o->len)
-		n = vsnprintf(o->buf + o->pos, o->len - o->pos, fmt, ap);
-	else
-		n = vsnprintf(NULL, 0, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		o->pos += (size_t)n;
-}
-
-static void vu_puts(struct vu_out *o, const char *s)
-{
-	size_t n = strlen(s), room;
-
-	if (o->pos < o->len) {
-		room = o->len - o->pos - 1;
-		memcpy(o->buf + o->pos, s, n < room ? n : room);
-		o->buf[o->pos + (n < room ? n : room)] = '\0';
-	}
-	o->pos += n;
-}
-
-static void vu_hex(struct vu_out *o, const uint8_t *p, size_t n)
-{
-	static const char digits[] = "0123456789abcdef";
-	char two[3];
-	size_t i;
-
-	two[2] = '\0';
-	for (i = 0; i < n; i++) {
-		two[0] = digits[p[i] >> 4];
-		two[1] = digits[p[i] & 15];
-		vu_puts(o, two);
-	}
-}
-
-/* A JSON string literal; escapes quotes, backslashes and control bytes. */
-static void vu_json_str(struct vu_out *o, const char *s)
-{
-	char one[2];
-
-	one[1] = '\0';
-	vu_puts(o, "\"");
-	for (; *s; s++) {
-		unsigned char c = (unsigned char)*s;
-
-		if (c == '"' || c == '\\') {
-			vu_puts(o, c == '"' ? "\\\"" : "\\\\");
-		} else if (c < 0x20) {
-			vu_printf(o, "\\u%04x", c);
-		} else {
-			one[0] = (char)c;
-			vu_puts(o, one);
-		}
-	}
-	vu_puts(o, "\"");
-}
-
-static void vu_bits(struct vu_out *o, uint64_t bits, int what)
+static void vu_bits(vscsi_sb *o, uint64_t bits, int what)
 {
 	const char *name;
 	unsigned b;
@@ -961,32 +881,32 @@ static void vu_bits(struct vu_out *o, uint64_t bits, int what)
 		else
 			name = vscsi_vu_feature_name(b);
 		if (!first)
-			vu_puts(o, "|");
+			vscsi__sb_puts(o, "|");
 		first = 0;
 		if (name)
-			vu_puts(o, name);
+			vscsi__sb_puts(o, name);
 		else
-			vu_printf(o, "bit%u", b);
+			vscsi__sb_printf(o, "bit%u", b);
 	}
 }
 
 size_t vscsi_vu_features_describe(uint64_t bits, int protocol, char *buf,
 				  size_t len)
 {
-	struct vu_out o;
+	vscsi_sb o;
 
-	vu_out_init(&o, buf, len);
+	vscsi__sb_init(&o, buf, len);
 	vu_bits(&o, bits, protocol ? 1 : 0);
-	return o.pos;
+	return vscsi__sb_done(&o);
 }
 
 size_t vscsi_vu_status_describe(uint64_t status, char *buf, size_t len)
 {
-	struct vu_out o;
+	vscsi_sb o;
 
-	vu_out_init(&o, buf, len);
+	vscsi__sb_init(&o, buf, len);
 	vu_bits(&o, status, 2);
-	return o.pos;
+	return vscsi__sb_done(&o);
 }
 
 static const char *vu_iotlb_type_name(unsigned t)
@@ -1007,25 +927,25 @@ static const char *vu_perm_name(unsigned p)
 	return p < 4 ? names[p] : NULL;
 }
 
-static void vu_uuid(struct vu_out *o, const uint8_t *u)
+static void vu_uuid(vscsi_sb *o, const uint8_t *u)
 {
-	vu_hex(o, u, 4);
-	vu_puts(o, "-");
-	vu_hex(o, u + 4, 2);
-	vu_puts(o, "-");
-	vu_hex(o, u + 6, 2);
-	vu_puts(o, "-");
-	vu_hex(o, u + 8, 2);
-	vu_puts(o, "-");
-	vu_hex(o, u + 10, 6);
+	vscsi__sb_hex(o, u, 4);
+	vscsi__sb_puts(o, "-");
+	vscsi__sb_hex(o, u + 4, 2);
+	vscsi__sb_puts(o, "-");
+	vscsi__sb_hex(o, u + 6, 2);
+	vscsi__sb_puts(o, "-");
+	vscsi__sb_hex(o, u + 8, 2);
+	vscsi__sb_puts(o, "-");
+	vscsi__sb_hex(o, u + 10, 6);
 }
 
-static void vu_mac(struct vu_out *o, uint64_t v)
+static void vu_mac(vscsi_sb *o, uint64_t v)
 {
 	unsigned i;
 
 	for (i = 0; i < 6; i++)
-		vu_printf(o, "%s%02x", i ? ":" : "",
+		vscsi__sb_printf(o, "%s%02x", i ? ":" : "",
 			  (unsigned)((v >> (8 * i)) & 0xff));
 }
 
@@ -1040,14 +960,14 @@ static unsigned vu_u64_meaning(const vscsi_vu_msg *m)
 
 #define RAW_TEXT_MAX 32
 
-static void vu_text_region(struct vu_out *o, const struct vscsi_vu_region *g)
+static void vu_text_region(vscsi_sb *o, const struct vscsi_vu_region *g)
 {
-	vu_printf(o, " [gpa=0x%" PRIx64 " size=0x%" PRIx64 " uva=0x%" PRIx64
+	vscsi__sb_printf(o, " [gpa=0x%" PRIx64 " size=0x%" PRIx64 " uva=0x%" PRIx64
 		  " off=0x%" PRIx64 "]", g->gpa, g->size, g->uva,
 		  g->mmap_offset);
 }
 
-static void vu_text_u64(struct vu_out *o, const vscsi_vu_msg *m)
+static void vu_text_u64(vscsi_sb *o, const vscsi_vu_msg *m)
 {
 	uint64_t v = m->u.u64;
 	unsigned meaning = vu_u64_meaning(m);
@@ -1056,40 +976,40 @@ static void vu_text_u64(struct vu_out *o, const vscsi_vu_msg *m)
 	case U_FEATURES:
 	case U_PROTOCOL:
 	case U_STATUS:
-		vu_printf(o, " 0x%" PRIx64, v);
+		vscsi__sb_printf(o, " 0x%" PRIx64, v);
 		if (v) {
-			vu_puts(o, " ");
+			vscsi__sb_puts(o, " ");
 			vu_bits(o, v, meaning == U_FEATURES ? 0 :
 				      meaning == U_PROTOCOL ? 1 : 2);
 		}
 		break;
 	case U_VRING_FD:
-		vu_printf(o, " idx=%u %s", (unsigned)(v & VSCSI_VU_IDX_MASK),
+		vscsi__sb_printf(o, " idx=%u %s", (unsigned)(v & VSCSI_VU_IDX_MASK),
 			  v & VSCSI_VU_NOFD_MASK ? "nofd" : "fd");
 		if (v & ~(uint64_t)(VSCSI_VU_IDX_MASK | VSCSI_VU_NOFD_MASK))
-			vu_printf(o, " value=0x%" PRIx64, v);
+			vscsi__sb_printf(o, " value=0x%" PRIx64, v);
 		break;
 	case U_ACK:
-		vu_printf(o, " ack=0x%" PRIx64, v);
+		vscsi__sb_printf(o, " ack=0x%" PRIx64, v);
 		break;
 	case U_COUNT:
-		vu_printf(o, " %" PRIu64, v);
+		vscsi__sb_printf(o, " %" PRIu64, v);
 		break;
 	case U_RARP:
-		vu_puts(o, " mac=");
+		vscsi__sb_puts(o, " mac=");
 		vu_mac(o, v);
 		break;
 	case U_DEVSTATE:
-		vu_printf(o, " result=%u %s", (unsigned)(v & 0xff),
+		vscsi__sb_printf(o, " result=%u %s", (unsigned)(v & 0xff),
 			  v & VSCSI_VU_NOFD_MASK ? "nofd" : "fd");
 		break;
 	default:
-		vu_printf(o, " 0x%" PRIx64, v);
+		vscsi__sb_printf(o, " 0x%" PRIx64, v);
 		break;
 	}
 }
 
-static void vu_text_payload(struct vu_out *o, const vscsi_vu_msg *m)
+static void vu_text_payload(vscsi_sb *o, const vscsi_vu_msg *m)
 {
 	const char *s;
 	uint32_t i, n;
@@ -1099,11 +1019,11 @@ static void vu_text_payload(struct vu_out *o, const vscsi_vu_msg *m)
 		vu_text_u64(o, m);
 		break;
 	case P_STATE:
-		vu_printf(o, " idx=%u num=%u", m->u.state.index,
+		vscsi__sb_printf(o, " idx=%u num=%u", m->u.state.index,
 			  m->u.state.num);
 		break;
 	case P_ADDR:
-		vu_printf(o, " idx=%u flags=0x%x desc=0x%" PRIx64
+		vscsi__sb_printf(o, " idx=%u flags=0x%x desc=0x%" PRIx64
 			  " used=0x%" PRIx64 " avail=0x%" PRIx64
 			  " log=0x%" PRIx64, m->u.addr.index, m->u.addr.flags,
 			  m->u.addr.desc, m->u.addr.used, m->u.addr.avail,
@@ -1113,7 +1033,7 @@ static void vu_text_payload(struct vu_out *o, const vscsi_vu_msg *m)
 		n = m->u.mem.nregions;
 		if (n > VSCSI_VU_MAX_REGIONS)
 			n = VSCSI_VU_MAX_REGIONS;
-		vu_printf(o, " %u region%s", n, n == 1 ? "" : "s");
+		vscsi__sb_printf(o, " %u region%s", n, n == 1 ? "" : "s");
 		for (i = 0; i < n; i++)
 			vu_text_region(o, &m->u.mem.regions[i]);
 		break;
@@ -1121,71 +1041,71 @@ static void vu_text_payload(struct vu_out *o, const vscsi_vu_msg *m)
 		vu_text_region(o, &m->u.reg);
 		break;
 	case P_LOG:
-		vu_printf(o, " size=0x%" PRIx64 " offset=0x%" PRIx64,
+		vscsi__sb_printf(o, " size=0x%" PRIx64 " offset=0x%" PRIx64,
 			  m->u.log.size, m->u.log.offset);
 		break;
 	case P_IOTLB:
 		s = vu_iotlb_type_name(m->u.iotlb.type);
 		if (s)
-			vu_printf(o, " type=%s", s);
+			vscsi__sb_printf(o, " type=%s", s);
 		else
-			vu_printf(o, " type=%u", m->u.iotlb.type);
-		vu_printf(o, " iova=0x%" PRIx64 " size=0x%" PRIx64
+			vscsi__sb_printf(o, " type=%u", m->u.iotlb.type);
+		vscsi__sb_printf(o, " iova=0x%" PRIx64 " size=0x%" PRIx64
 			  " uaddr=0x%" PRIx64, m->u.iotlb.iova,
 			  m->u.iotlb.size, m->u.iotlb.uaddr);
 		s = vu_perm_name(m->u.iotlb.perm);
 		if (s)
-			vu_printf(o, " perm=%s", s);
+			vscsi__sb_printf(o, " perm=%s", s);
 		else
-			vu_printf(o, " perm=%u", m->u.iotlb.perm);
+			vscsi__sb_printf(o, " perm=%u", m->u.iotlb.perm);
 		break;
 	case P_CONFIG:
 		n = m->u.config.size;
 		if (n > VSCSI_VU_MAX_CONFIG)
 			n = VSCSI_VU_MAX_CONFIG;
-		vu_printf(o, " offset=%u size=%u flags=%u", m->u.config.offset,
+		vscsi__sb_printf(o, " offset=%u size=%u flags=%u", m->u.config.offset,
 			  m->u.config.size, m->u.config.flags);
 		if (n) {
-			vu_puts(o, " data=");
-			vu_hex(o, m->u.config.data, n);
+			vscsi__sb_puts(o, " data=");
+			vscsi__sb_hex(o, m->u.config.data, n);
 		}
 		break;
 	case P_AREA:
-		vu_printf(o, " idx=%u %s size=0x%" PRIx64 " offset=0x%" PRIx64,
+		vscsi__sb_printf(o, " idx=%u %s size=0x%" PRIx64 " offset=0x%" PRIx64,
 			  (unsigned)(m->u.area.u64 & VSCSI_VU_IDX_MASK),
 			  m->u.area.u64 & VSCSI_VU_NOFD_MASK ? "nofd" : "fd",
 			  m->u.area.size, m->u.area.offset);
 		break;
 	case P_INFL:
-		vu_printf(o, " mmap_size=0x%" PRIx64 " mmap_offset=0x%" PRIx64
+		vscsi__sb_printf(o, " mmap_size=0x%" PRIx64 " mmap_offset=0x%" PRIx64
 			  " queues=%u queue_size=%u", m->u.inflight.mmap_size,
 			  m->u.inflight.mmap_offset, m->u.inflight.num_queues,
 			  m->u.inflight.queue_size);
 		break;
 	case P_DEVST:
 		if (m->u.dev_state.direction <= VSCSI_VU_STATE_LOAD)
-			vu_printf(o, " direction=%s",
+			vscsi__sb_printf(o, " direction=%s",
 				  m->u.dev_state.direction ? "LOAD" : "SAVE");
 		else
-			vu_printf(o, " direction=%u", m->u.dev_state.direction);
+			vscsi__sb_printf(o, " direction=%u", m->u.dev_state.direction);
 		if (m->u.dev_state.phase == VSCSI_VU_PHASE_STOPPED)
-			vu_puts(o, " phase=STOPPED");
+			vscsi__sb_puts(o, " phase=STOPPED");
 		else
-			vu_printf(o, " phase=%u", m->u.dev_state.phase);
+			vscsi__sb_printf(o, " phase=%u", m->u.dev_state.phase);
 		break;
 	case P_SHARED:
-		vu_puts(o, " uuid=");
+		vscsi__sb_puts(o, " uuid=");
 		vu_uuid(o, m->u.shared.uuid);
 		break;
 	case P_RAW:
-		vu_printf(o, " size=%u", m->u.raw.len);
+		vscsi__sb_printf(o, " size=%u", m->u.raw.len);
 		if (m->u.raw.len && m->u.raw.data) {
 			n = m->u.raw.len < RAW_TEXT_MAX ? m->u.raw.len :
 							 RAW_TEXT_MAX;
-			vu_puts(o, " data=");
-			vu_hex(o, m->u.raw.data, n);
+			vscsi__sb_puts(o, " data=");
+			vscsi__sb_hex(o, m->u.raw.data, n);
 			if (n < m->u.raw.len)
-				vu_puts(o, "...");
+				vscsi__sb_puts(o, "...");
 		}
 		break;
 	default:
@@ -1195,50 +1115,50 @@ static void vu_text_payload(struct vu_out *o, const vscsi_vu_msg *m)
 
 size_t vscsi_vu_msg_describe(const vscsi_vu_msg *m, char *buf, size_t len)
 {
-	struct vu_out o;
+	vscsi_sb o;
 	const char *name;
 
-	vu_out_init(&o, buf, len);
+	vscsi__sb_init(&o, buf, len);
 	if (!m)
 		return 0;
 	name = vscsi_vu_request_name(m->hdr.request, m->channel);
 	if (name)
-		vu_puts(&o, name);
+		vscsi__sb_puts(&o, name);
 	else
-		vu_printf(&o, "%sUNKNOWN(%" PRIu32 ")",
+		vscsi__sb_printf(&o, "%sUNKNOWN(%" PRIu32 ")",
 			  m->channel == VSCSI_VU_BACKEND ? "BACKEND_" : "",
 			  m->hdr.request);
 	if (m->hdr.flags & VSCSI_VU_FLAG_REPLY)
-		vu_puts(&o, " reply");
+		vscsi__sb_puts(&o, " reply");
 	if (m->hdr.flags & VSCSI_VU_FLAG_NEED_REPLY)
-		vu_puts(&o, " need_reply");
+		vscsi__sb_puts(&o, " need_reply");
 	vu_text_payload(&o, m);
-	return o.pos;
+	return vscsi__sb_done(&o);
 }
 
 /* ------------------------------------------------------------ JSON output */
 
-static void vu_json_x64(struct vu_out *o, const char *key, uint64_t v)
+static void vu_json_x64(vscsi_sb *o, const char *key, uint64_t v)
 {
-	vu_printf(o, ",\"%s\":\"0x%" PRIx64 "\"", key, v);
+	vscsi__sb_printf(o, ",\"%s\":\"0x%" PRIx64 "\"", key, v);
 }
 
-static void vu_json_bits(struct vu_out *o, const char *key, uint64_t v,
+static void vu_json_bits(vscsi_sb *o, const char *key, uint64_t v,
 			 int what)
 {
-	vu_printf(o, ",\"%s\":\"", key);
+	vscsi__sb_printf(o, ",\"%s\":\"", key);
 	vu_bits(o, v, what);	/* names are [A-Z0-9_|]: nothing to escape */
-	vu_puts(o, "\"");
+	vscsi__sb_puts(o, "\"");
 }
 
-static void vu_json_region(struct vu_out *o, const struct vscsi_vu_region *g)
+static void vu_json_region(vscsi_sb *o, const struct vscsi_vu_region *g)
 {
-	vu_printf(o, "{\"gpa\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64
+	vscsi__sb_printf(o, "{\"gpa\":\"0x%" PRIx64 "\",\"size\":\"0x%" PRIx64
 		  "\",\"uva\":\"0x%" PRIx64 "\",\"mmap_offset\":\"0x%" PRIx64
 		  "\"}", g->gpa, g->size, g->uva, g->mmap_offset);
 }
 
-static void vu_json_u64(struct vu_out *o, const vscsi_vu_msg *m)
+static void vu_json_u64(vscsi_sb *o, const vscsi_vu_msg *m)
 {
 	uint64_t v = m->u.u64;
 
@@ -1254,23 +1174,23 @@ static void vu_json_u64(struct vu_out *o, const vscsi_vu_msg *m)
 		vu_json_bits(o, "status", v, 2);
 		break;
 	case U_VRING_FD:
-		vu_printf(o, ",\"index\":%u,\"nofd\":%s",
+		vscsi__sb_printf(o, ",\"index\":%u,\"nofd\":%s",
 			  (unsigned)(v & VSCSI_VU_IDX_MASK),
 			  v & VSCSI_VU_NOFD_MASK ? "true" : "false");
 		break;
 	case U_ACK:
-		vu_printf(o, ",\"ok\":%s", v ? "false" : "true");
+		vscsi__sb_printf(o, ",\"ok\":%s", v ? "false" : "true");
 		break;
 	case U_COUNT:
-		vu_printf(o, ",\"count\":%" PRIu64, v);
+		vscsi__sb_printf(o, ",\"count\":%" PRIu64, v);
 		break;
 	case U_RARP:
-		vu_puts(o, ",\"mac\":\"");
+		vscsi__sb_puts(o, ",\"mac\":\"");
 		vu_mac(o, v);
-		vu_puts(o, "\"");
+		vscsi__sb_puts(o, "\"");
 		break;
 	case U_DEVSTATE:
-		vu_printf(o, ",\"ok\":%s,\"nofd\":%s",
+		vscsi__sb_printf(o, ",\"ok\":%s,\"nofd\":%s",
 			  v & 0xff ? "false" : "true",
 			  v & VSCSI_VU_NOFD_MASK ? "true" : "false");
 		break;
@@ -1279,7 +1199,7 @@ static void vu_json_u64(struct vu_out *o, const vscsi_vu_msg *m)
 	}
 }
 
-static void vu_json_payload(struct vu_out *o, const vscsi_vu_msg *m)
+static void vu_json_payload(vscsi_sb *o, const vscsi_vu_msg *m)
 {
 	const char *s;
 	uint32_t i, n;
@@ -1289,11 +1209,11 @@ static void vu_json_payload(struct vu_out *o, const vscsi_vu_msg *m)
 		vu_json_u64(o, m);
 		break;
 	case P_STATE:
-		vu_printf(o, ",\"index\":%u,\"num\":%u", m->u.state.index,
+		vscsi__sb_printf(o, ",\"index\":%u,\"num\":%u", m->u.state.index,
 			  m->u.state.num);
 		break;
 	case P_ADDR:
-		vu_printf(o, ",\"index\":%u,\"vring_flags\":%u",
+		vscsi__sb_printf(o, ",\"index\":%u,\"vring_flags\":%u",
 			  m->u.addr.index, m->u.addr.flags);
 		vu_json_x64(o, "desc", m->u.addr.desc);
 		vu_json_x64(o, "used", m->u.addr.used);
@@ -1304,16 +1224,16 @@ static void vu_json_payload(struct vu_out *o, const vscsi_vu_msg *m)
 		n = m->u.mem.nregions;
 		if (n > VSCSI_VU_MAX_REGIONS)
 			n = VSCSI_VU_MAX_REGIONS;
-		vu_printf(o, ",\"nregions\":%u,\"regions\":[", n);
+		vscsi__sb_printf(o, ",\"nregions\":%u,\"regions\":[", n);
 		for (i = 0; i < n; i++) {
 			if (i)
-				vu_puts(o, ",");
+				vscsi__sb_puts(o, ",");
 			vu_json_region(o, &m->u.mem.regions[i]);
 		}
-		vu_puts(o, "]");
+		vscsi__sb_puts(o, "]");
 		break;
 	case P_REG:
-		vu_puts(o, ",\"region\":");
+		vscsi__sb_puts(o, ",\"region\":");
 		vu_json_region(o, &m->u.reg);
 		break;
 	case P_LOG:
@@ -1324,27 +1244,27 @@ static void vu_json_payload(struct vu_out *o, const vscsi_vu_msg *m)
 		vu_json_x64(o, "iova", m->u.iotlb.iova);
 		vu_json_x64(o, "iotlb_size", m->u.iotlb.size);
 		vu_json_x64(o, "uaddr", m->u.iotlb.uaddr);
-		vu_printf(o, ",\"perm\":%u,\"type\":%u,\"type_name\":",
+		vscsi__sb_printf(o, ",\"perm\":%u,\"type\":%u,\"type_name\":",
 			  m->u.iotlb.perm, m->u.iotlb.type);
 		s = vu_iotlb_type_name(m->u.iotlb.type);
 		if (s)
-			vu_json_str(o, s);
+			vscsi__sb_json_str(o, s);
 		else
-			vu_puts(o, "null");
+			vscsi__sb_puts(o, "null");
 		break;
 	case P_CONFIG:
 		n = m->u.config.size;
 		if (n > VSCSI_VU_MAX_CONFIG)
 			n = VSCSI_VU_MAX_CONFIG;
-		vu_printf(o, ",\"offset\":%u,\"config_size\":%u,"
+		vscsi__sb_printf(o, ",\"offset\":%u,\"config_size\":%u,"
 			  "\"config_flags\":%u,\"data\":\"", m->u.config.offset,
 			  m->u.config.size, m->u.config.flags);
-		vu_hex(o, m->u.config.data, n);
-		vu_puts(o, "\"");
+		vscsi__sb_hex(o, m->u.config.data, n);
+		vscsi__sb_puts(o, "\"");
 		break;
 	case P_AREA:
 		vu_json_x64(o, "value", m->u.area.u64);
-		vu_printf(o, ",\"index\":%u,\"nofd\":%s",
+		vscsi__sb_printf(o, ",\"index\":%u,\"nofd\":%s",
 			  (unsigned)(m->u.area.u64 & VSCSI_VU_IDX_MASK),
 			  m->u.area.u64 & VSCSI_VU_NOFD_MASK ? "true" : "false");
 		vu_json_x64(o, "area_size", m->u.area.size);
@@ -1353,34 +1273,34 @@ static void vu_json_payload(struct vu_out *o, const vscsi_vu_msg *m)
 	case P_INFL:
 		vu_json_x64(o, "mmap_size", m->u.inflight.mmap_size);
 		vu_json_x64(o, "mmap_offset", m->u.inflight.mmap_offset);
-		vu_printf(o, ",\"num_queues\":%u,\"queue_size\":%u",
+		vscsi__sb_printf(o, ",\"num_queues\":%u,\"queue_size\":%u",
 			  m->u.inflight.num_queues, m->u.inflight.queue_size);
 		break;
 	case P_DEVST:
-		vu_printf(o, ",\"direction\":%u,\"direction_name\":",
+		vscsi__sb_printf(o, ",\"direction\":%u,\"direction_name\":",
 			  m->u.dev_state.direction);
 		if (m->u.dev_state.direction <= VSCSI_VU_STATE_LOAD)
-			vu_json_str(o, m->u.dev_state.direction ? "LOAD" :
+			vscsi__sb_json_str(o, m->u.dev_state.direction ? "LOAD" :
 								  "SAVE");
 		else
-			vu_puts(o, "null");
-		vu_printf(o, ",\"phase\":%u,\"phase_name\":",
+			vscsi__sb_puts(o, "null");
+		vscsi__sb_printf(o, ",\"phase\":%u,\"phase_name\":",
 			  m->u.dev_state.phase);
 		if (m->u.dev_state.phase == VSCSI_VU_PHASE_STOPPED)
-			vu_json_str(o, "STOPPED");
+			vscsi__sb_json_str(o, "STOPPED");
 		else
-			vu_puts(o, "null");
+			vscsi__sb_puts(o, "null");
 		break;
 	case P_SHARED:
-		vu_puts(o, ",\"uuid\":\"");
+		vscsi__sb_puts(o, ",\"uuid\":\"");
 		vu_uuid(o, m->u.shared.uuid);
-		vu_puts(o, "\"");
+		vscsi__sb_puts(o, "\"");
 		break;
 	case P_RAW:
-		vu_puts(o, ",\"data\":\"");
+		vscsi__sb_puts(o, ",\"data\":\"");
 		if (m->u.raw.data)
-			vu_hex(o, m->u.raw.data, m->u.raw.len);
-		vu_puts(o, "\"");
+			vscsi__sb_hex(o, m->u.raw.data, m->u.raw.len);
+		vscsi__sb_puts(o, "\"");
 		break;
 	default:
 		break;
@@ -1390,19 +1310,19 @@ static void vu_json_payload(struct vu_out *o, const vscsi_vu_msg *m)
 size_t vscsi_vu_msg_describe_json(const vscsi_vu_msg *m, char *buf,
 				  size_t len)
 {
-	struct vu_out o;
+	vscsi_sb o;
 	const char *name, *kind;
 
-	vu_out_init(&o, buf, len);
+	vscsi__sb_init(&o, buf, len);
 	if (!m)
 		return 0;
-	vu_puts(&o, "\"request\":");
+	vscsi__sb_puts(&o, "\"request\":");
 	name = vscsi_vu_request_name(m->hdr.request, m->channel);
 	if (name)
-		vu_json_str(&o, name);
+		vscsi__sb_json_str(&o, name);
 	else
-		vu_puts(&o, "null");
-	vu_printf(&o, ",\"request_code\":%" PRIu32 ",\"channel\":\"%s\""
+		vscsi__sb_puts(&o, "null");
+	vscsi__sb_printf(&o, ",\"request_code\":%" PRIu32 ",\"channel\":\"%s\""
 		  ",\"flags\":%" PRIu32 ",\"reply\":%s,\"need_reply\":%s"
 		  ",\"size\":%" PRIu32 ",\"payload\":",
 		  m->hdr.request,
@@ -1413,9 +1333,9 @@ size_t vscsi_vu_msg_describe_json(const vscsi_vu_msg *m, char *buf,
 		  m->hdr.size);
 	kind = vscsi_vu_payload_kind_name(m->payload_kind);
 	if (kind)
-		vu_json_str(&o, kind);
+		vscsi__sb_json_str(&o, kind);
 	else
-		vu_puts(&o, "null");
+		vscsi__sb_puts(&o, "null");
 	vu_json_payload(&o, m);
-	return o.pos;
+	return vscsi__sb_done(&o);
 }
