@@ -5,18 +5,24 @@
 # 32 per queue, one and two request queues; each transport row is compared
 # with the direct emulation at the same total depth. Goal: >= 0.85 of the
 # direct IOPS at QD32.
-# Each cell is the best of REPEAT runs (each mode alike): on a small
-# shared machine the two-process transport suffers from other load much
-# more than the in-process reference, and the best run is the one least
-# disturbed.
+# Two back-ends run side by side: one as started by default (the driver
+# sleeping on its call eventfds: "irq"), one with --poll-us POLL_US (the
+# driver polling its used rings as long: "poll", both ends busy-polling as
+# SPDK's vhost target does). Each cell is the best of REPEAT runs, the
+# modes interleaved run by run: on a small shared machine the two-process
+# transport suffers from other load much more than the in-process
+# reference, and the best run is the one least disturbed.
 #   sh bench/serve.sh [BUILD-DIR] [SECONDS] [SIZE-MiB] [REPEAT]
-# SERVE_ARGS (environment) is added to the back-end's command line, e.g.
-# SERVE_ARGS="-v" to compare back-end options in the same way.
+# MODES (environment, default "irq poll") picks the transport modes;
+# POLL_US (default 200) the polling window of both ends in "poll";
+# SERVE_ARGS is added to both back-ends' command lines.
 set -eu
 B=${1:-build}
 SECS=${2:-3}
 MIB=${3:-512}
 REPEAT=${4:-3}
+POLL_US=${POLL_US:-200}
+MODES=${MODES:-irq poll}
 BIN=$B/bench/serve_bench
 REPLAY=$B/bin/vscsi-replay
 for f in "$BIN" "$REPLAY"; do
@@ -24,42 +30,50 @@ for f in "$BIN" "$REPLAY"; do
 done
 DIR=/dev/shm
 T=$(mktemp -d "$DIR/serve-bench.XXXXXX")
-PID=
-trap '[ -n "$PID" ] && kill "$PID" 2>/dev/null; rm -rf "$T"' EXIT INT TERM
+PIDS=
+trap '[ -n "$PIDS" ] && kill $PIDS 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 dd if=/dev/zero of="$T/lun.img" bs=1M count="$MIB" status=none
 
-# shellcheck disable=SC2086
-"$REPLAY" --serve "$T/sock" --queues 2 --lun "0:0=$T/lun.img" ${SERVE_ARGS:-} \
-	2>"$T/log" &
-PID=$!
-n=0
-while [ ! -S "$T/sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
-[ -S "$T/sock" ] || { echo "serve: the back-end did not start" >&2; cat "$T/log" >&2; exit 1; }
+# start NAME ARGS...: a back-end on $T/NAME.sock; its pid in $T/NAME.pid
+start() {
+	name=$1
+	shift
+	# shellcheck disable=SC2086
+	"$REPLAY" --serve "$T/$name.sock" --queues 2 --lun "0:0=$T/lun.img" \
+		"$@" ${SERVE_ARGS:-} 2>"$T/$name.log" &
+	echo $! >"$T/$name.pid"
+	PIDS="$PIDS $!"
+	n=0
+	while [ ! -S "$T/$name.sock" ] && [ $n -lt 100 ]; do sleep 0.05; n=$((n + 1)); done
+	[ -S "$T/$name.sock" ] || { echo "serve: the back-end did not start" >&2; cat "$T/$name.log" >&2; exit 1; }
+}
+start irq
+start poll --poll-us "$POLL_US"
 
 field() { sed -n "s/.* $1=\([0-9.]*\).*/\1/p"; }
 
-# CPU seconds the back-end has used so far (all its threads, live or ended)
-be_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$PID/stat"; }
+# CPU seconds back-end NAME has used so far (all its threads)
+be_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' "/proc/$(cat "$T/$1.pid")/stat"; }
 
-# best ARGS...: the run with the most IOPS out of REPEAT, with be_cpu_s= (the
-# back-end's CPU during that run; 0 for the direct mode) appended
-best() {
-	b= bi=0 k=0
-	while [ $k -lt "$REPEAT" ]; do
-		c0=$(be_cpu)
-		l=$("$BIN" "$@")
-		c1=$(be_cpu)
-		echo "$l" | grep -q 'errors=0' || { echo "serve: errors: $l" >&2; exit 1; }
-		[ "$1" = direct ] && c1=$c0
-		l="$l be_cpu_s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }')"
-		i=$(echo "$l" | field iops)
-		if awk -v a="$i" -v b="$bi" 'BEGIN { exit !(a > b) }'; then
-			b=$l
-			bi=$i
-		fi
-		k=$((k + 1))
-	done
-	echo "$b"
+# run MODE NQ QD: one run; prints serve_bench's line with be_cpu_s= (the
+# back-end's CPU during the run; 0 for direct) appended
+run() {
+	case $1 in
+	direct)
+		l=$("$BIN" direct "$T/lun.img" $(($2 * $3)) "$SECS")
+		c=0 ;;
+	irq|poll)
+		if [ "$1" = irq ]; then how=irq; else how=spin=$POLL_US; fi
+		c0=$(be_cpu "$1")
+		l=$("$BIN" vfe "$T/$1.sock" "$2" "$3" "$SECS" "$how")
+		c1=$(be_cpu "$1")
+		c=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }') ;;
+	*)
+		echo "serve: unknown mode $1" >&2
+		exit 1 ;;
+	esac
+	echo "$l" | grep -q 'errors=0' || { echo "serve: errors: $l" >&2; exit 1; }
+	echo "$l be_cpu_s=$c"
 }
 
 # one table cell group: IOPS p50 p99 CPU-us-per-IO
@@ -71,12 +85,12 @@ cell() {
 	}'
 }
 
-MODES=${MODES:-irq}
-echo "serve: $MIB MiB LUN on tmpfs, 4 KiB random reads, best of $REPEAT runs of ${SECS}s, $(nproc) CPUs"
+echo "serve: $MIB MiB LUN on tmpfs, 4 KiB random reads, best of $REPEAT interleaved runs of ${SECS}s, $(nproc) CPUs"
 echo "  direct: the SCSI emulation called in-process, at the same total depth"
 echo "  irq:    vfe -> vscsi-replay --serve, the driver sleeping on its call eventfds"
-echo "  spin:   the same, the driver spinning first (MODES=\"irq spin\")"
-echo "  cpu/io: CPU microseconds per I/O (driver + back-end for the transport)"
+echo "  poll:   vfe -> vscsi-replay --serve --poll-us $POLL_US, the driver polling as long"
+echo "  cpu/io: CPU microseconds per I/O (driver + back-end for the transport;"
+echo "          polling ends burn CPU while they wait, so it is an upper bound)"
 echo "  ratio:  transport IOPS / direct IOPS; cost: transport cpu/io / direct cpu/io"
 printf '%-3s %-3s | %9s %6s %7s %6s |' q qd direct p50us p99us cpu/io
 for m in $MODES; do printf ' %9s %6s %7s %6s %5s %5s |' "$m" p50us p99us cpu/io ratio cost; done
@@ -84,12 +98,24 @@ echo
 verdict=""
 for nq in 1 2; do
 	for qd in 1 32; do
-		tot=$((nq * qd))
-		d=$(best direct "$T/lun.img" "$tot" "$SECS")
+		# best of REPEAT per mode, the modes taking turns
+		for m in direct $MODES; do echo "iops=0" >"$T/best.$m"; done
+		k=0
+		while [ "$k" -lt "$REPEAT" ]; do
+			for m in direct $MODES; do
+				l=$(run "$m" "$nq" "$qd")
+				if awk -v a="$(echo "$l" | field iops)" -v b="$(field iops <"$T/best.$m")" \
+					'BEGIN { exit !(a > b) }'; then
+					echo "$l" >"$T/best.$m"
+				fi
+			done
+			k=$((k + 1))
+		done
+		d=$(cat "$T/best.direct")
 		line=$(printf '%-3d %-3d | %s |' "$nq" "$qd" "$(cell "$d")")
 		bestr=0
 		for m in $MODES; do
-			v=$(best vfe "$T/sock" "$nq" "$qd" "$SECS" "$m")
+			v=$(cat "$T/best.$m")
 			r=$(awk -v a="$(echo "$v" | field iops)" -v b="$(echo "$d" | field iops)" 'BEGIN { printf "%.2f", a / b }')
 			c=$(printf '%s\n%s\n' "$v" "$d" | awk '{
 				for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
@@ -102,4 +128,4 @@ for nq in 1 2; do
 		[ "$qd" -eq 32 ] && verdict="$verdict $nq queue(s) $bestr $(awk -v r="$bestr" 'BEGIN { print (r >= 0.85) ? "met" : "NOT MET" }');"
 	done
 done
-echo "QD32 IOPS ratio (goal >= 0.85):$verdict"
+echo "QD32 IOPS ratio, best mode (goal >= 0.85):$verdict"

@@ -7,7 +7,9 @@
  * run and prints the ratio.
  *
  *   serve_bench direct FILE QD SECONDS
- *   serve_bench vfe SOCKET QUEUES QD SECONDS [spin|irq]
+ *   serve_bench vfe SOCKET QUEUES QD SECONDS [spin[=US]|irq]
+ * (spin: the driver polls its used rings for US microseconds, vfe's
+ * default without =US, before sleeping on the call eventfds)
  *
  * Prints one line:
  *   MODE queues=N qd=D iops=X p50_us=.. p99_us=.. p90_us=.. p999_us=..
@@ -269,6 +271,7 @@ static int run_vfe(const char *sock, unsigned nq, unsigned qd, double secs,
 	o.queue_size = (uint16_t)size;
 	o.slot_data = BS;
 	o.flags = spin ? VFE_SPIN : 0;
+	o.spin_us = spin > 0 ? (unsigned)spin : 0;
 	if (vfe_open(sock, &o, &v, err, sizeof(err))) {
 		fprintf(stderr, "serve_bench: %s\n", err);
 		return 1;
@@ -352,11 +355,20 @@ int main(int argc, char **argv)
 
 		if (nq < 1 || nq > VFE_MAX_QUEUES || qd < 1 || qd > MAX_QD)
 			return 2;
-		return run_vfe(argv[2], nq, qd, atof(argv[5]),
-			       argc < 7 || strcmp(argv[6], "irq"));
+		int spin = -1;	/* spin with vfe's default budget */
+
+		if (argc >= 7 && !strcmp(argv[6], "irq"))
+			spin = 0;
+		else if (argc >= 7 && !strncmp(argv[6], "spin=", 5))
+			spin = atoi(argv[6] + 5);
+		else if (argc >= 7 && strcmp(argv[6], "spin"))
+			return 2;
+		if (spin == 0 && argc >= 7 && strcmp(argv[6], "irq"))
+			return 2;
+		return run_vfe(argv[2], nq, qd, atof(argv[5]), spin);
 	}
 	fprintf(stderr, "usage: serve_bench direct FILE QD SECONDS\n"
 			"       serve_bench vfe SOCKET QUEUES QD SECONDS "
-			"[spin|irq]\n");
+			"[spin[=US]|irq]\n");
 	return 2;
 }

@@ -31,6 +31,7 @@ layer pkgconfig $MAKE --no-print-directory check-pkgconfig
 layer fuzz-corpus $MAKE --no-print-directory check-fuzz-corpus
 layer replay sh tests/replay/run.sh "$B"
 layer wire sh tests/wire/run.sh "$B"
+layer wire-poll env WIRE_SERVE_ARGS="--poll-us 100" sh tests/wire/run.sh "$B"
 layer capture-proxy sh tests/capture-proxy/run.sh "$B"
 layer e2e $MAKE --no-print-directory check-e2e
 layer e2e-proxy env E2E_PROXY=1 $MAKE --no-print-directory check-e2e

@@ -30,9 +30,11 @@
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
 #define vring_le16(v) __builtin_bswap16(v)
 #define vring_le32(v) __builtin_bswap32(v)
+#define vring_le64(v) __builtin_bswap64(v)
 #else
 #define vring_le16(v) (v)
 #define vring_le32(v) (v)
+#define vring_le64(v) (v)
 #endif
 
 /* The pointers below are aligned ring fields (checked at setup); they are
@@ -56,6 +58,14 @@ static uint32_t vring_ld32(const uint8_t *p)
 	uint32_t v = __atomic_load_n((const uint32_t *)(const void *)p,
 				     __ATOMIC_RELAXED);
 	return vring_le32(v);
+}
+
+static uint64_t vring_ld64(const uint8_t *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return vring_le64(v);
 }
 
 static void vring_st16(uint8_t *p, uint16_t v)
@@ -466,6 +476,9 @@ struct vscsi_vq {
 
 	/* our side's indices. split: free-running; packed: slot + wrap */
 	uint16_t avail_idx;	/* device: next to pop; driver: next to add */
+	uint16_t avail_seen;	/* split device: the driver's avail idx as
+				 * last read (chains up to it need no read
+				 * of the driver's cache line) */
 	uint8_t avail_wrap;
 	uint16_t used_idx;	/* device: next to push; driver: next to read */
 	uint8_t used_wrap;
@@ -555,6 +568,7 @@ static void vq_attach(vscsi_vq *vq, enum vq_mode mode, uint16_t num,
 	vq->area2 = a2;
 	vq->broken = 0;
 	vq->avail_idx = vq->used_idx = 0;
+	vq->avail_seen = 0;
 	vq->avail_wrap = vq->used_wrap = 1;
 	vq->inflight = 0;
 	vq->sig_pos = 0;
@@ -574,6 +588,7 @@ static void vq_apply_base(vscsi_vq *vq)
 	}
 	if (vq->mode == VQ_DEV_SPLIT) {
 		vq->avail_idx = (uint16_t)b;
+		vq->avail_seen = (uint16_t)b;
 	} else if (vq->mode == VQ_DEV_PACKED) {
 		vq->avail_idx = (uint16_t)(b & 0x7fff);
 		vq->avail_wrap = (uint8_t)(b >> 15 & 1);
@@ -754,14 +769,54 @@ static void vq_dev_publish_event(vscsi_vq *vq)
 }
 
 /* 1 when the next chain is available (split: *avail receives avail idx). */
-static int vq_dev_peek(const vscsi_vq *vq, uint16_t *avail)
+static int vq_dev_peek(vscsi_vq *vq, uint16_t *avail)
 {
 	if (vq->mode == VQ_DEV_SPLIT) {
+		uint16_t ahead = (uint16_t)(vq->avail_seen - vq->avail_idx);
+
+		if (ahead && ahead <= vq->num) {
+			*avail = vq->avail_seen;
+			return 1;
+		}
 		*avail = vring_ld16_acq(vq->area1 + 2);
+		vq->avail_seen = *avail;
 		return *avail != vq->avail_idx;
 	}
 	return vq_packed_is_avail(vring_ld16_acq(vq_pflags(vq, vq->avail_idx)),
 				  vq->avail_wrap);
+}
+
+/*
+ * Split ring, n chains available: the chains after the one about to be
+ * walked were just written by the driver on another CPU, and each cache
+ * miss on them would stall this one in turn. Start fetching them now: the
+ * descriptor two ahead, and what the descriptor one ahead (fetched by the
+ * previous pop) points to (its request header, or its indirect table).
+ * Only hints: nothing is dereferenced but ring and table entries in
+ * bounds, and the walker still checks everything.
+ */
+static void vq_prefetch_split(const vscsi_vq *vq, const vscsi_gmem *mem,
+			      uint16_t n)
+{
+	uint16_t h;
+
+	if (n > 2) {
+		h = vring_ld16(vq_avail_ring(vq, (uint16_t)(vq->avail_idx + 2)));
+		if (h < vq->num)
+			__builtin_prefetch(vq->desc + (size_t)h * 16);
+	}
+	if (n > 1) {
+		const uint8_t *d;
+		const void *p;
+
+		h = vring_ld16(vq_avail_ring(vq, (uint16_t)(vq->avail_idx + 1)));
+		if (h >= vq->num)
+			return;
+		d = vq->desc + (size_t)h * 16;
+		p = vscsi_gmem_ptr(mem, vring_ld64(d), 0);
+		if (p)
+			__builtin_prefetch(p);
+	}
 }
 
 int vscsi_vq_pop(vscsi_vq *vq, const vscsi_gmem *mem, vscsi_chain *c)
@@ -788,6 +843,7 @@ int vscsi_vq_pop(vscsi_vq *vq, const vscsi_gmem *mem, vscsi_chain *c)
 		if ((uint16_t)(avail - vq->avail_idx) > vq->num)
 			return vq_break(vq, VSCSI_ERR_AVAIL_IDX);
 		head = vring_ld16(vq_avail_ring(vq, vq->avail_idx));
+		vq_prefetch_split(vq, mem, (uint16_t)(avail - vq->avail_idx));
 		r = vscsi_chain_walk_split(vq->desc, vq->num, head, mem,
 					   vq_walk_flags(vq), c);
 		if (r)

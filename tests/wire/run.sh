@@ -3,6 +3,8 @@
 # vfe.c, through tests/wire/wire.c) against `vscsi-replay --serve` on
 # temporary file-backed LUNs over real unix sockets.
 #   sh tests/wire/run.sh [BUILD-DIR] [TEST...]
+# WIRE_SERVE_ARGS (environment) is added to the back-end's command line
+# (make check runs the suite once more with --poll-us, the polling path).
 # Prints one line per test and "wire: N passed, N failed"; exits non-zero
 # when anything failed. kill9 runs last, against a back-end of its own.
 set -u
@@ -67,9 +69,10 @@ head -c $((16 << 20)) /dev/urandom > "$T/lun0.img"
 head -c $((16 << 20)) /dev/urandom > "$T/lun1.img"
 
 start() { # SOCKET CTL LOG -> PID in $started
+	# shellcheck disable=SC2086
 	"$REPLAY" --serve "$1" --ctl "$2" --queues 4 \
 		--lun "0:0=$T/lun0.img" --lun "0:1=$T/lun1.img,bs=4096" \
-		2>"$3" &
+		${WIRE_SERVE_ARGS:-} 2>"$3" &
 	started=$!
 	n=0
 	while [ ! -S "$1" ] && [ $n -lt 100 ]; do

@@ -16,6 +16,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 #include <fcntl.h>
 
@@ -198,6 +199,26 @@ bool emu_io_rw(emu_cmd *c, uint8_t op, uint64_t off, const struct iovec *iov,
 	return true;
 }
 
+
+/*
+ * preadv2/pwritev2. On 64-bit Linux the system call is made directly: the
+ * libc wrappers are cancellation points, and in a threaded process each
+ * call pays for switching asynchronous cancellation on and off, a
+ * noticeable share of a 4 KiB read from the page cache. No thread of ours
+ * is ever cancelled.
+ */
+static ssize_t io_rw2(bool rd, int fd, const struct iovec *iov, int cnt,
+		      uint64_t off, int flags)
+{
+#if defined(__linux__) && defined(__LP64__) && defined(SYS_preadv2)
+	return (ssize_t)syscall(rd ? SYS_preadv2 : SYS_pwritev2, fd, iov, cnt,
+				(unsigned long)off, 0ul, flags);
+#else
+	return rd ? preadv2(fd, iov, cnt, (off_t)off, flags) :
+		    pwritev2(fd, iov, cnt, (off_t)off, flags);
+#endif
+}
+
 /* Run the operation inline if the mode allows. Returns true with *res set
  * (bytes or -errno) when it finished, false when io_uring must take the
  * rest. */
@@ -223,12 +244,8 @@ static bool io_try_inline(emu_cmd *c, long *res)
 		while (io->len) {
 			ssize_t n;
 
-			if (rd)
-				n = preadv2(l->fd, io->iov, (int)io->iovcnt,
-					    (off_t)io->off, flags);
-			else
-				n = pwritev2(l->fd, io->iov, (int)io->iovcnt,
-					     (off_t)io->off, flags);
+			n = io_rw2(rd, l->fd, io->iov, (int)io->iovcnt,
+				   io->off, flags);
 			if (n < 0) {
 				if (errno == EINTR)
 					continue;

@@ -59,6 +59,11 @@ vu_dev *sdev_vu(sdev *s);
 /* Run completions and signal the guest (what the loop does when the
  * emulation's fd fires). */
 void sdev_poll(sdev *s);
+/* Polling (cfg.poll_ns): sdev_spin polls the request rings for at most a
+ * millisecond; while sdev_spinning says 1 the caller's loop must not sleep
+ * and must call sdev_spin again (kicks are off). */
+void sdev_spin(sdev *s);
+int sdev_spinning(const sdev *s);
 /* Stop taking requests, let those in flight complete and be answered. */
 void sdev_shutdown(sdev *s);
 

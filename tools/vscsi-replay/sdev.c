@@ -37,14 +37,19 @@
 #define SDEV_IOV_EXTRA 16
 /* Writable pieces an event buffer's first 16 bytes may come in. */
 #define SDEV_EVT_SEGS 16
+/* Chains taken from one ring per polling round. */
+#define SDEV_SPIN_BATCH 32u
 /* Longest stretch of polling before the loop is looked at again. */
 #define SDEV_SPIN_MAX_NS 1000000u
 /* Requests whose iovecs fit in the request itself. */
 #define SDEV_INLINE_IOV 24
+/* Request contexts kept for reuse. */
+#define SDEV_FREE_REQS 1024
 
 enum sreq_kind { SREQ_CMD, SREQ_TMF };
 
 struct sreq {
+	struct sreq *next;	/* on the free list */
 	sdev *s;
 	unsigned q;
 	uint16_t head, ndesc;
@@ -85,6 +90,14 @@ struct sdev {
 	struct sevt *held;	/* FIFO of held buffers */
 	unsigned held_first, held_n, held_cap;
 	int missed;
+	/* polling (cfg.poll_ns): kicks are off until spin_end */
+	int spinning;
+	uint64_t spin_end;
+	/* request contexts for reuse (malloc and free cost more than a
+	 * transport's whole round trip once batches overflow the allocator's
+	 * per-thread cache) */
+	struct sreq *free_reqs;
+	unsigned n_free_reqs;
 	sdev_stats st;
 };
 
@@ -146,8 +159,16 @@ void sdev_poll(sdev *s)
 
 static void sdev_req_free(struct sreq *r)
 {
+	sdev *s = r->s;
+
 	if (r->iov != r->inline_iov)
 		free(r->iov);
+	if (s->n_free_reqs < SDEV_FREE_REQS) {
+		r->next = s->free_reqs;
+		s->free_reqs = r;
+		s->n_free_reqs++;
+		return;
+	}
 	free(r);
 }
 
@@ -224,10 +245,16 @@ static unsigned sdev_iov_from(const struct iovec *src, unsigned n, uint64_t off,
 static struct sreq *sdev_req_new(sdev *s, unsigned q, const vscsi_chain *c,
 				 unsigned n)
 {
-	struct sreq *r = malloc(sizeof(*r));
+	struct sreq *r = s->free_reqs;
 
-	if (!r)
-		return NULL;
+	if (r) {
+		s->free_reqs = r->next;
+		s->n_free_reqs--;
+	} else {
+		r = malloc(sizeof(*r));
+		if (!r)
+			return NULL;
+	}
 	r->s = s;
 	r->q = q;
 	r->head = c->head;
@@ -609,12 +636,13 @@ static void sdev_queue_stop(vu_dev *d, unsigned q)
 	sdev_drain(d);
 }
 
-/* Take every chain of request or control ring q; how many. */
-static unsigned sdev_ring_run(sdev *s, unsigned q)
+/* Take the chains of request or control ring q, at most max of them (0:
+ * every one); how many. */
+static unsigned sdev_ring_take(sdev *s, unsigned q, unsigned max)
 {
 	unsigned n = 0;
 
-	for (;;) {
+	while (!max || n < max) {
 		int rc = vu_dev_pop(s->vu, q, &s->chain);
 
 		if (rc <= 0)
@@ -623,11 +651,21 @@ static unsigned sdev_ring_run(sdev *s, unsigned q)
 			sdev_ctrl(s, q, &s->chain);
 		else
 			sdev_cmd(s, q, &s->chain);
-		/* let completions out now and then on a busy ring */
-		if (++n % 64 == 0)
-			sdev_poll(s);
+		n++;
+		/* publish what finished at once, so a driver refilling
+		 * as completions come overlaps with this loop; and signal
+		 * a sleeping driver at the first one (its wake-up then
+		 * overlaps with the rest of the batch) */
+		emu_process(s->emu);
+		if (n == 1)
+			sdev_notify_all(s);
 	}
 	return n;
+}
+
+static unsigned sdev_ring_run(sdev *s, unsigned q)
+{
+	return sdev_ring_take(s, q, 0);
 }
 
 static uint64_t sdev_now_ns(void)
@@ -638,44 +676,97 @@ static uint64_t sdev_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/*
- * After a busy round, keep polling every live request ring (and the
- * emulation's completions) for a while with kicks turned off: a driver
- * that submits as completions arrive then needs no kick and this thread no
- * wake-up. Kicks are turned back on, and the rings looked at once more,
- * before the thread sleeps.
- */
-static void sdev_spin(sdev *s)
+static void sdev_relax(void)
 {
-	uint64_t start = sdev_now_ns(), end = start + s->cfg.poll_ns;
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
+/* Kicks off on every live request ring: this thread polls them. */
+static void sdev_spin_start(sdev *s, uint64_t now)
+{
 	unsigned q;
 
 	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
 		if (vu_dev_queue_live(s->vu, q))
 			vscsi_vq_notify_enable(vu_dev_vq(s->vu, q), 0);
-	while (!s->stopping) {
-		unsigned n = 0;
-		uint64_t now;
+	s->spinning = 1;
+	s->spin_end = now + s->cfg.poll_ns;
+}
 
-		for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
-			n += sdev_ring_run(s, q);
-		sdev_poll(s);
-		now = sdev_now_ns();
-		/* back to the loop now and then: the control and event
-		 * queues and the socket wait there */
-		if (now - start >= SDEV_SPIN_MAX_NS)
-			break;
-		if (n)
-			end = now + s->cfg.poll_ns;
-		else if (now >= end)
-			break;
-	}
+/* Kicks back on, and the rings looked at once more (a chain added before
+ * the driver could see kicks wanted gets no kick); how many chains that
+ * look found. */
+static unsigned sdev_spin_stop(sdev *s)
+{
+	unsigned q, n = 0;
+
+	s->spinning = 0;
 	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
 		if (vu_dev_queue_live(s->vu, q)) {
 			vscsi_vq_notify_enable(vu_dev_vq(s->vu, q), 1);
-			sdev_ring_run(s, q);
+			n += sdev_ring_run(s, q);
 		}
 	sdev_poll(s);
+	return n;
+}
+
+int sdev_spinning(const sdev *s)
+{
+	return s->spinning;
+}
+
+/*
+ * After a busy round, keep polling every live request ring (and the
+ * emulation's completions) with kicks turned off until none has had a
+ * chain for poll_ns: a driver that submits as completions arrive then
+ * needs no kick and this thread no wake-up. Polling goes on across calls:
+ * each call returns within SDEV_SPIN_MAX_NS so that the caller's loop
+ * (control and event queues, the socket) is looked at, and the caller
+ * comes back while sdev_spinning() says so. The clock is read on idle
+ * rounds and every 32nd busy one.
+ */
+void sdev_spin(sdev *s)
+{
+	uint64_t now = sdev_now_ns(), start = now;
+	unsigned k, q;
+	int active = 0;
+
+	if (!s->cfg.poll_ns)
+		return;
+	if (!s->spinning)
+		sdev_spin_start(s, now);
+	for (k = 1; !s->stopping; k++) {
+		unsigned n = 0;
+
+		/* a ring the driver keeps refilling must not starve the
+		 * others: a round takes a bounded batch from each */
+		for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
+			n += sdev_ring_take(s, q, SDEV_SPIN_BATCH);
+		sdev_poll(s);
+		if (n) {
+			active = 1;
+			if (k & 31)
+				continue;
+		}
+		now = sdev_now_ns();
+		if (active) {
+			s->spin_end = now + s->cfg.poll_ns;
+			active = 0;
+		}
+		if (now >= s->spin_end) {
+			if (sdev_spin_stop(s))
+				sdev_spin_start(s, now);	/* more came */
+			else
+				return;
+		}
+		if (now - start >= SDEV_SPIN_MAX_NS)
+			return;
+		if (!n)
+			sdev_relax();
+	}
+	sdev_spin_stop(s);
 }
 
 static void sdev_queue_kick(vu_dev *d, unsigned q)
@@ -717,6 +808,7 @@ static void sdev_reset(vu_dev *d)
 	s->held_first = 0;
 	s->missed = 0;
 	s->vcfg.features = 0;
+	s->spinning = 0;
 }
 
 static void sdev_closed(vu_dev *d)
@@ -821,6 +913,12 @@ void sdev_free(sdev *s)
 	if (s->emu_fd_watched)
 		vu_loop_del(s->loop, emu_fd(s->emu));
 	emu_destroy(s->emu);
+	while (s->free_reqs) {
+		struct sreq *r = s->free_reqs;
+
+		s->free_reqs = r->next;
+		free(r);
+	}
 	free(s->held);
 	free(s->iov);
 	free(s->addr);

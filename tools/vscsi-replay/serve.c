@@ -206,7 +206,14 @@ static void *conn_main(void *arg)
 	conn_wake_cb(&x, c->wake, EPOLLIN);
 	if (c->srv->o->verbose)
 		srv_log("connection %u: open", c->id);
-	vu_loop_run(c->loop);
+	while (!vu_loop_stopped(c->loop)) {
+		int spinning = sdev_spinning(x.s);
+
+		if (vu_loop_run_once(c->loop, spinning ? 0 : -1) < 0)
+			break;
+		if (spinning && !vu_loop_stopped(c->loop))
+			sdev_spin(x.s);
+	}
 	pthread_mutex_lock(&c->mu);
 	if (c->stop)
 		sdev_shutdown(x.s);
