@@ -23,10 +23,13 @@
 # two queues): recording again changes the bytes, so the golden outputs made
 # from these files must be made again too.
 #
-# Usage: sh captures/record-guest.sh [BUILD_DIR]   (from the top of the tree;
-# needs qemu-system-x86_64 and the packages tests/e2e/run.sh names)
+# Usage: sh captures/record-guest.sh [BUILD_DIR [NAME...]]   (from the top
+# of the tree; needs qemu-system-x86_64 and the packages tests/e2e/run.sh
+# names). NAMEs (guest-fs, guest-randio) record only those; default both.
 set -eu
 B=${1:-build}
+[ $# -gt 0 ] && shift
+WANT=${*:-guest-fs guest-randio}
 cd "$(dirname "$0")/.."
 export PATH="$PATH:/usr/sbin:/sbin"
 make --no-print-directory CI=true B="$B" "$B/bin/vscsi-replay" \
@@ -48,6 +51,10 @@ e2e_initramfs
 record() {
 	name=$1 smp=$2 nq=$3 scns=$4
 	shift 4
+	case " $WANT " in
+	*" $name "*) ;;
+	*) return 0 ;;
+	esac
 	d=$E2E_DIR/$name
 	rm -rf "$d"
 	mkdir -p "$d"

@@ -29,6 +29,8 @@ const char *vscsi_rec_type_name(unsigned type)
 		return "loss";
 	case VSCSI_REC_NOTIFY:
 		return "notify";
+	case VSCSI_REC_DATA:
+		return "data";
 	default:
 		return "unknown";
 	}
@@ -74,6 +76,8 @@ size_t vscsi__cap_hdr_len(unsigned type)
 		return VSCSI_CAP_LOSS_HDR_LEN;
 	case VSCSI_REC_NOTIFY:
 		return VSCSI_CAP_NOTIFY_HDR_LEN;
+	case VSCSI_REC_DATA:
+		return VSCSI_CAP_DATA_HDR_LEN;
 	default:
 		return 0;
 	}
@@ -221,6 +225,31 @@ static int capp_notify(vscsi_rd *r, vscsi_cap_rec *out)
 }
 
 /*
+ * Data continuation body (vscsi-capture(5), "DATA CONTINUATION"):
+ *
+ *   24 parent_seq (u64)  32 offset (u32)  36 length (u32)
+ *
+ * raw = the piece: bytes offset .. offset + length of the data part of the
+ * record it continues; length must equal the raw bytes.
+ */
+static int capp_data(vscsi_rd *r, vscsi_cap_rec *out)
+{
+	uint32_t len;
+
+	out->piece.parent_seq = vscsi_rd_le64(r);
+	out->piece.offset = vscsi_rd_le32(r);
+	len = vscsi_rd_le32(r);
+	if (vscsi_rd_error(r))
+		return vscsi_rd_error(r);
+	if (len != out->raw_len ||
+	    (uint64_t)out->piece.offset + len > UINT32_MAX)
+		return VSCSI_ERR_INVALID;
+	out->data = out->raw;
+	out->data_cap = out->raw_len;
+	return VSCSI_OK;
+}
+
+/*
  * Common header (vscsi-capture(5), "RECORD HEADER"):
  *
  *   0 version (u8)  1 type (u8)  2 hdr_len (u16)  4 rec_len (u32)
@@ -287,6 +316,9 @@ int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out)
 		break;
 	case VSCSI_REC_LOSS:
 		rc = capp_loss(&r, out);
+		break;
+	case VSCSI_REC_DATA:
+		rc = capp_data(&r, out);
 		break;
 	default:
 		rc = capp_notify(&r, out);

@@ -53,6 +53,11 @@
 #define CAPL_NT_KIND 24		/* u32 */
 #define CAPL_NT_RESERVED 28	/* u32, 0 */
 
+/* data continuation body */
+#define CAPL_DT_PARENT_SEQ 24	/* u64 */
+#define CAPL_DT_OFFSET 32	/* u32 */
+#define CAPL_DT_LENGTH 36	/* u32 */
+
 /* Longest tool name or version the writer keeps (without the NUL). */
 #define CAPL_STR_MAX 255
 

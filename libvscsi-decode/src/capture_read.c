@@ -10,6 +10,14 @@
  * vscsi_cap_parse() checks every length inside a record against the bytes
  * present (rec_len must equal caplen, which also catches a record libpcap
  * cut at the snap length); zstd checks its frames and their checksums.
+ *
+ * Continuations. A request or completion flagged VSCSI_RECF_CONTINUED is
+ * copied out of libpcap's buffer (which the next pcap_next_ex() reuses)
+ * into the reassembly buffer, and the records after it are read while they
+ * continue it; the first that does not is held, with libpcap's buffer left
+ * as it is, and handled by the next call; so is the end of the file. The
+ * buffer grows as pieces arrive, never past the header, the piece the
+ * record holds and VSCSI_CAP_REASM_MAX (nor the record's data_len).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +46,14 @@ struct capr_conn {
 	uint32_t conn;
 	int used;
 	uint64_t next;
+};
+
+/* One pcap record as libpcap returned it, and where it was. */
+struct capr_pkt {
+	const struct pcap_pkthdr *h;
+	const u_char *d;
+	uint64_t recno;
+	uint64_t off;
 };
 
 struct vscsi_cap_reader {
@@ -74,6 +90,18 @@ struct vscsi_cap_reader {
 	struct capr_conn *conns;
 	unsigned n_conns;
 	struct capr_conn *last_conn;	/* the last record's, or NULL */
+
+	/* read ahead while putting continuations back */
+	int held;			/* hold is the next record */
+	struct capr_pkt hold;
+	char hold_why[128];		/* why hold did not continue the
+					 * record before it ("": it is no
+					 * continuation, or nothing was) */
+	int held_end;			/* pcap_next_ex() ended the look-ahead
+					 * with held_end_rc */
+	int held_end_rc;
+	uint8_t *asm_buf;		/* the record put back together */
+	size_t asm_cap;
 
 	vscsi_cap_rstats st;
 	char errmsg[256];
@@ -217,6 +245,7 @@ static void capr_free(vscsi_cap_reader *r)
 	free(r->inbuf);
 	free(r->stdio_buf);
 	free(r->conns);
+	free(r->asm_buf);
 	free(r);
 }
 
@@ -496,6 +525,214 @@ static int capr_end(vscsi_cap_reader *r, int pc)
 	return capr_stop_damaged(r, what);
 }
 
+/*
+ * The next pcap record: the one held by a look-ahead, or libpcap's next.
+ * Returns 1, or pcap_next_ex()'s end code (for capr_end()).
+ */
+static int capr_pull(vscsi_cap_reader *r, struct capr_pkt *pk)
+{
+	struct pcap_pkthdr *h;
+	const u_char *d;
+	int rc;
+
+	if (r->held) {
+		*pk = r->hold;	/* hold_why is this record's */
+		r->held = 0;
+		return 1;
+	}
+	r->hold_why[0] = 0;
+	if (r->held_end) {
+		r->held_end = 0;
+		return r->held_end_rc;
+	}
+	rc = pcap_next_ex(r->p, &h, &d);
+	if (rc != 1)
+		return rc;
+	r->recno++;
+	r->st.pcap_records++;
+	pk->h = h;
+	pk->d = d;
+	pk->recno = r->recno;
+	pk->off = r->off;
+	if (!r->pcapng) {
+		uint32_t skipped = h->caplen;
+
+		/* libpcap cut a record longer than the snap length and
+		 * skipped the rest: rec_len says how much */
+		if (h->caplen == r->st.snaplen &&
+		    h->caplen >= VSCSI_CAP_COMMON_LEN &&
+		    capr_le32(d + CAPL_REC_LEN) > h->caplen)
+			skipped = capr_le32(d + CAPL_REC_LEN);
+		r->off += CAPL_PCAP_REC_HDR + (uint64_t)skipped;
+	}
+	return 1;
+}
+
+/* Hold pk for the next call; why says why it did not continue. */
+static void capr_hold(vscsi_cap_reader *r, const struct capr_pkt *pk,
+		      const char *why)
+{
+	r->hold = *pk;
+	r->held = 1;
+	snprintf(r->hold_why, sizeof(r->hold_why), "%s", why);
+}
+
+/* Make room for size bytes in the reassembly buffer, growing it by
+ * doubling but never past max (>= size). Pointers into it are the caller's
+ * to set again. 0, or -1 when out of memory. */
+static int capr_asm_room(vscsi_cap_reader *r, size_t size, size_t max)
+{
+	uint8_t *nb;
+	size_t ncap;
+
+	if (size <= r->asm_cap)
+		return 0;
+	ncap = r->asm_cap ? r->asm_cap : 512u * 1024u;
+	while (ncap < size)
+		ncap *= 2;
+	if (ncap > max)
+		ncap = max;
+	nb = realloc(r->asm_buf, ncap);
+	if (!nb) {
+		nb = realloc(r->asm_buf, size);
+		if (!nb)
+			return -1;
+		ncap = size;
+	}
+	r->asm_buf = nb;
+	r->asm_cap = ncap;
+	return 0;
+}
+
+/* Point out's byte fields into the reassembly buffer holding the record
+ * header, then raw_len raw bytes. */
+static void capr_asm_point(vscsi_cap_reader *r, vscsi_cap_rec *out,
+			   size_t raw_len)
+{
+	out->rec = r->asm_buf;
+	out->raw = r->asm_buf + out->rec_hdr_len;
+	out->raw_len = raw_len;
+	out->hdr = out->raw;
+	out->data = out->raw + out->hdr_cap;
+	out->data_cap = raw_len - out->hdr_cap;
+}
+
+/*
+ * out is a request or completion flagged VSCSI_RECF_CONTINUED, pointing
+ * into libpcap's buffer: copy it out and append the continuation records
+ * that follow it. The first record that does not continue it, or the end
+ * of reading, is held for the next call.
+ */
+static void capr_reassemble(vscsi_cap_reader *r, vscsi_cap_rec *out)
+{
+	uint64_t limit = out->data_len < VSCSI_CAP_REASM_MAX ?
+			 out->data_len : VSCSI_CAP_REASM_MAX;
+	uint64_t next = out->data_cap;	/* data offset of the next piece */
+	size_t have = out->raw_len;	/* raw bytes in the buffer */
+	size_t max;			/* most the buffer needs */
+	int capped = 0, more = 1;
+
+	if (out->hdr_cap < out->hdr_len)
+		return;		/* a cut header part is never continued */
+	if (limit < out->data_cap)
+		limit = out->data_cap;
+	max = out->rec_hdr_len + out->hdr_cap + (size_t)limit;
+	/* without room the record is returned as it is (cut); its pieces
+	 * then read as damage, as nothing can be held */
+	if (capr_asm_room(r, out->rec_len, max))
+		return;
+	memcpy(r->asm_buf, out->rec, out->rec_len);
+	capr_asm_point(r, out, have);
+
+	while (more) {
+		struct capr_pkt pk;
+		vscsi_cap_rec p;
+		char why[128];
+		int rc = capr_pull(r, &pk);
+
+		if (rc != 1) {
+			r->held_end = 1;
+			r->held_end_rc = rc;
+			break;
+		}
+		rc = vscsi_cap_parse(pk.d, pk.h->caplen, &p);
+		if (rc != VSCSI_OK || p.type != VSCSI_REC_DATA) {
+			capr_hold(r, &pk, "");
+			break;
+		}
+		if (p.conn != out->conn || p.piece.parent_seq != out->seq) {
+			snprintf(why, sizeof(why), "the record before it is "
+				 "seq %" PRIu64 " of connection %" PRIu32,
+				 out->seq, out->conn);
+			capr_hold(r, &pk, why);
+			break;
+		}
+		if (p.piece.offset != next) {
+			snprintf(why, sizeof(why), "the data before it ends at "
+				 "%" PRIu64 " (%s)", next,
+				 p.piece.offset > next ? "gap" : "overlap");
+			capr_hold(r, &pk, why);
+			break;
+		}
+		if ((uint64_t)p.piece.offset + p.data_cap > out->data_len) {
+			snprintf(why, sizeof(why), "it runs past the data part "
+				 "(%" PRIu32 " bytes)", out->data_len);
+			capr_hold(r, &pk, why);
+			break;
+		}
+		/* it continues out */
+		p.recno = pk.recno;
+		capr_seq(r, &p);
+		r->st.pieces++;
+		out->pieces++;
+		next += p.data_cap;
+		more = (p.flags & VSCSI_DATAF_MORE) != 0;
+		if (!capped) {
+			uint64_t room = limit - out->data_cap;
+			size_t k = p.data_cap < room ? p.data_cap : (size_t)room;
+
+			if (k < p.data_cap)
+				capped = 1;	/* VSCSI_CAP_REASM_MAX */
+			if (k && capr_asm_room(r, out->rec_hdr_len + have + k,
+					       max)) {
+				capped = 1;	/* out of memory */
+				k = 0;
+			}
+			memcpy(r->asm_buf + out->rec_hdr_len + have, p.data, k);
+			have += k;
+			capr_asm_point(r, out, have);
+		}
+	}
+	if (out->pieces)
+		r->st.continued++;
+	if (capped)
+		r->st.reasm_capped++;
+	if ((uint64_t)out->hdr_cap + out->data_cap <
+	    (uint64_t)out->hdr_len + out->data_len)
+		out->flags |= VSCSI_RECF_CUT;
+	else
+		out->flags &= ~(unsigned)VSCSI_RECF_CUT;
+}
+
+/* A continuation record met on its own: damage. */
+static int capr_orphan(vscsi_cap_reader *r, const vscsi_cap_rec *rec)
+{
+	r->st.damaged++;
+	r->st.err_recno = rec->recno;
+	r->st.err_offset = rec->offset;
+	snprintf(r->errmsg, sizeof(r->errmsg),
+		 "record %" PRIu64 " at offset %" PRIu64 ": continuation of "
+		 "seq %" PRIu64 " at offset %" PRIu32 " (%zu bytes) does not "
+		 "fit: %s", rec->recno, rec->offset, rec->piece.parent_seq,
+		 rec->piece.offset, rec->data_cap,
+		 r->hold_why[0] ? r->hold_why :
+		 "no continued record before it");
+	r->hold_why[0] = 0;
+	if (r->flags & VSCSI_CAP_R_STRICT)
+		return capr_finish(r, VSCSI_ERR_DAMAGED, 1);
+	return VSCSI_ERR_DAMAGED;
+}
+
 int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
 {
 	if (!r || !out)
@@ -515,35 +752,32 @@ int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
 		}
 	}
 	for (;;) {
-		struct pcap_pkthdr *h;
+		struct capr_pkt pk;
+		const struct pcap_pkthdr *h;
 		const u_char *d;
-		uint64_t off = r->off;
-		int rc = pcap_next_ex(r->p, &h, &d);
+		int rc = capr_pull(r, &pk);
 
 		if (rc != 1)
 			return capr_end(r, rc);
-		r->recno++;
-		r->st.pcap_records++;
+		h = pk.h;
+		d = pk.d;
 		rc = vscsi_cap_parse(d, h->caplen, out);
-		out->recno = r->recno;
-		out->offset = r->pcapng ? 0 : off;
+		out->recno = pk.recno;
+		out->offset = r->pcapng ? 0 : pk.off;
 		out->ts_ns = (uint64_t)(uint32_t)h->ts.tv_sec * 1000000000u +
 			     (uint32_t)h->ts.tv_usec;
-		if (!r->pcapng) {
-			uint32_t skipped = h->caplen;
-
-			/* libpcap cut a record longer than the snap length
-			 * and skipped the rest: rec_len says how much */
-			if (h->caplen == r->st.snaplen &&
-			    h->caplen >= VSCSI_CAP_COMMON_LEN &&
-			    capr_le32(d + CAPL_REC_LEN) > h->caplen)
-				skipped = capr_le32(d + CAPL_REC_LEN);
-			r->off += CAPL_PCAP_REC_HDR + (uint64_t)skipped;
-		}
 
 		switch (rc) {
 		case VSCSI_OK:
 			capr_seq(r, out);
+			if (!(r->flags & VSCSI_CAP_R_PIECES)) {
+				if (out->type == VSCSI_REC_DATA)
+					return capr_orphan(r, out);
+				if ((out->type == VSCSI_REC_REQUEST ||
+				     out->type == VSCSI_REC_COMPLETION) &&
+				    (out->flags & VSCSI_RECF_CONTINUED))
+					capr_reassemble(r, out);
+			}
 			r->st.records++;
 			return 1;
 		case VSCSI_ERR_VERSION:
@@ -560,21 +794,21 @@ int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out)
 			continue;
 		default:
 			r->st.damaged++;
-			r->st.err_recno = r->recno;
-			r->st.err_offset = off;
+			r->st.err_recno = pk.recno;
+			r->st.err_offset = pk.off;
 			if (h->caplen >= VSCSI_CAP_COMMON_LEN &&
 			    capr_le32(d + CAPL_REC_LEN) > h->caplen &&
 			    h->caplen == (uint32_t)pcap_snapshot(r->p))
 				snprintf(r->errmsg, sizeof(r->errmsg),
 					 "record %" PRIu64 " at offset %" PRIu64
 					 ": longer than the file's snap length "
-					 "%u (cut)", r->recno, off,
+					 "%u (cut)", pk.recno, pk.off,
 					 h->caplen);
 			else
 				snprintf(r->errmsg, sizeof(r->errmsg),
 					 "record %" PRIu64 " at offset %" PRIu64
-					 ": %s (%s, %u bytes)", r->recno, off,
-					 capr_parse_why(rc),
+					 ": %s (%s, %u bytes)", pk.recno,
+					 pk.off, capr_parse_why(rc),
 					 vscsi_rec_type_name(h->caplen >= 2 ?
 							     d[1] : 0),
 					 h->caplen);

@@ -50,13 +50,18 @@ struct vscsi_cap_writer {
 	char *stdio_buf;
 	uint8_t *rec;			/* VSCSI_CAP_MAX_RECORD bytes */
 
-	uint32_t snaplen;
+	uint64_t snaplen;		/* raw bytes kept of a request or
+					 * completion, continuations included */
 	unsigned flags;
 	uint64_t frame_ns;
 	uint64_t (*clock_ns)(void *arg);
 	void *clock_arg;
 
 	/* frames */
+	int in_group;			/* the last record said more of it
+					 * follows (a continued record, or a
+					 * continuation that is not the last):
+					 * no frame ends before the rest */
 	uint64_t off;			/* file offset of the next byte */
 	uint64_t frame_off;		/* file offset where this frame began */
 	uint64_t frame_t0;		/* clock when this frame got its first byte */
@@ -150,7 +155,7 @@ static ssize_t capw_cookie_write(void *cookie, const char *buf, size_t size)
 }
 
 static int capw_emit(vscsi_cap_writer *w, const uint8_t *buf, uint32_t caplen,
-		     uint64_t full_len, uint64_t ts_ns, int internal);
+		     uint64_t full_len, uint64_t ts_ns, int internal, int more);
 
 /* Put a loss note for the pending drops into the current frame. Its own
  * buffer: a caller's record may be waiting in w->rec. */
@@ -178,7 +183,7 @@ static void capw_loss_note(vscsi_cap_writer *w)
 	if (len < 0)
 		return;
 	w->loss_in_frame = w->loss_pending;
-	capw_emit(w, b, (uint32_t)len, full, ts, 1);
+	capw_emit(w, b, (uint32_t)len, full, ts, 1, 0);
 }
 
 /*
@@ -258,15 +263,20 @@ static int capw_check_clock(vscsi_cap_writer *w, uint64_t now)
 
 /*
  * Hand one finished record to pcap. internal: a note of the writer's own,
- * not counted as a caller record.
+ * not counted as a caller record. more: continuation records of it (or
+ * more of them) follow, so the frame does not end after it.
  */
 static int capw_emit(vscsi_cap_writer *w, const uint8_t *buf, uint32_t caplen,
-		     uint64_t full_len, uint64_t ts_ns, int internal)
+		     uint64_t full_len, uint64_t ts_ns, int internal, int more)
 {
 	struct pcap_pkthdr h;
 	uint64_t now = capw_mono(w);
+	int group = w->in_group;
 
-	if (w->failing && !internal)
+	if (!internal)
+		w->in_group = more;
+
+	if (w->failing && !internal && !group)
 		capw_check_clock(w, now);
 	if (w->failing || w->st.broken) {
 		if (!internal) {
@@ -299,6 +309,8 @@ static int capw_emit(vscsi_cap_writer *w, const uint8_t *buf, uint32_t caplen,
 		w->frame_records++;
 	if (internal)
 		return VSCSI_OK;
+	if (more)
+		return w->failing ? VSCSI_ERR_IO : VSCSI_OK;
 	return capw_check_clock(w, now) == VSCSI_OK && !w->failing ?
 	       VSCSI_OK : VSCSI_ERR_IO;
 }
@@ -367,6 +379,72 @@ static void capw_copy(uint8_t *dst, const struct iovec *iov, unsigned n,
 	}
 }
 
+/* Copy len bytes of iov from offset from on to dst. */
+static void capw_copy_from(uint8_t *dst, const struct iovec *iov, unsigned n,
+			   uint64_t from, uint64_t len)
+{
+	unsigned i;
+
+	for (i = 0; i < n && len > 0; i++) {
+		uint64_t l = iov[i].iov_len;
+		size_t k;
+
+		if (from >= l) {
+			from -= l;
+			continue;
+		}
+		k = l - from < len ? (size_t)(l - from) : (size_t)len;
+		memcpy(dst, (const uint8_t *)iov[i].iov_base + from, k);
+		dst += k;
+		len -= k;
+		from = 0;
+	}
+}
+
+/*
+ * The split of a request or completion (vscsi_cap_pieces()): vs part,
+ * data part counted up to 2^32-1, raw bytes kept in all and in the first
+ * record, and the continuation records: data offsets d0 .. dend.
+ */
+struct capw_split {
+	uint64_t vs, data, keep, first, d0, dend;
+	unsigned pieces;
+};
+
+static void capw_split(uint64_t hdr_len, uint64_t total, uint64_t keep,
+		       struct capw_split *sp)
+{
+	sp->vs = hdr_len < total ? hdr_len : total;
+	sp->data = total - sp->vs;
+	if (sp->data > UINT32_MAX)
+		sp->data = UINT32_MAX;
+	sp->keep = keep < sp->vs + sp->data ? keep : sp->vs + sp->data;
+	sp->first = sp->keep < VSCSI_CAP_SNAPLEN_MAX ? sp->keep :
+						       VSCSI_CAP_SNAPLEN_MAX;
+	sp->d0 = sp->dend = 0;
+	sp->pieces = 0;
+	if (sp->keep > sp->first && sp->vs <= sp->first) {
+		sp->d0 = sp->first - sp->vs;
+		sp->dend = sp->keep - sp->vs;
+		sp->pieces = (unsigned)((sp->dend - sp->d0 +
+					 VSCSI_CAP_PIECE_MAX - 1) /
+					VSCSI_CAP_PIECE_MAX);
+	}
+}
+
+unsigned vscsi_cap_pieces(uint64_t hdr_len, uint64_t total, uint64_t keep,
+			  uint64_t *bytes)
+{
+	struct capw_split sp;
+
+	capw_split(hdr_len, total, keep, &sp);
+	if (bytes)
+		*bytes = VSCSI_CAP_REQ_HDR_LEN + sp.first +
+			 (uint64_t)sp.pieces * VSCSI_CAP_DATA_HDR_LEN +
+			 (sp.dend - sp.d0);
+	return sp.pieces;
+}
+
 /* XXH3_64bits of the bytes of iov from offset `from` to the end (one call
  * when they lie in one iovec, the streaming API otherwise). */
 static uint64_t capw_digest(const struct iovec *iov, unsigned n, uint64_t from)
@@ -421,7 +499,8 @@ int vscsi_cap_encode(void *buf, size_t cap, const vscsi_cap_rec *rec,
 	if (!b || !rec)
 		return VSCSI_ERR_ARG;
 	hl = vscsi__cap_hdr_len(rec->type);
-	if (hl == 0)
+	/* continuations come from vscsi_cap_encode_data() */
+	if (hl == 0 || rec->type == VSCSI_REC_DATA)
 		return VSCSI_ERR_ARG;
 	flags = rec->flags & 0xffu;
 	if (rec->type == VSCSI_REC_SESSION) {
@@ -442,6 +521,17 @@ int vscsi_cap_encode(void *buf, size_t cap, const vscsi_cap_rec *rec,
 	}
 	if (keep > total)
 		keep = total;
+	if ((eflags & VSCSI_CAP_ENC_CONTINUE) && keep > VSCSI_CAP_SNAPLEN_MAX) {
+		struct capw_split sp;
+
+		if (rec->type == VSCSI_REC_REQUEST ||
+		    rec->type == VSCSI_REC_COMPLETION) {
+			capw_split(rec->hdr_len, total, keep, &sp);
+			if (sp.pieces)
+				flags |= VSCSI_RECF_CONTINUED;
+		}
+		keep = VSCSI_CAP_SNAPLEN_MAX;
+	}
 	if (keep > cap || hl > cap - keep ||
 	    hl + keep > VSCSI_CAP_MAX_RECORD)
 		return VSCSI_ERR_NOSPACE;
@@ -541,16 +631,70 @@ int vscsi_cap_encode(void *buf, size_t cap, const vscsi_cap_rec *rec,
 	return (int)(hl + keep);
 }
 
+/*
+ * Data continuation (vscsi-capture(5) "DATA CONTINUATION"):
+ *
+ *   0 common header (type 7)  24 parent_seq (u64)  32 offset (u32)
+ *   36 length (u32)  40 the piece (length bytes)
+ */
+int vscsi_cap_encode_data(void *buf, size_t cap, const vscsi_cap_rec *parent,
+			  const struct iovec *iov, unsigned n, uint64_t keep,
+			  unsigned piece, uint64_t seq)
+{
+	uint8_t *b = buf;
+	struct capw_split sp;
+	uint64_t total, off, len;
+	unsigned flags = 0;
+	int rc;
+
+	if (!b || !parent || piece == 0 ||
+	    (parent->type != VSCSI_REC_REQUEST &&
+	     parent->type != VSCSI_REC_COMPLETION))
+		return VSCSI_ERR_ARG;
+	rc = capw_iov_total(iov, n, &total);
+	if (rc)
+		return rc;
+	capw_split(parent->hdr_len, total, keep, &sp);
+	if (piece > sp.pieces)
+		return 0;
+	off = sp.d0 + (uint64_t)(piece - 1) * VSCSI_CAP_PIECE_MAX;
+	len = sp.dend - off < VSCSI_CAP_PIECE_MAX ? sp.dend - off :
+						    VSCSI_CAP_PIECE_MAX;
+	if (len > cap || VSCSI_CAP_DATA_HDR_LEN > cap - len)
+		return VSCSI_ERR_NOSPACE;
+	if (piece < sp.pieces)
+		flags |= VSCSI_DATAF_MORE;
+	else if (sp.keep < sp.vs + sp.data)
+		flags |= VSCSI_RECF_CUT;
+	memset(b, 0, VSCSI_CAP_DATA_HDR_LEN);
+	b[CAPL_VERSION] = VSCSI_CAP_VERSION;
+	b[CAPL_TYPE] = VSCSI_REC_DATA;
+	vscsi_put_le16(b + CAPL_HDR_LEN, VSCSI_CAP_DATA_HDR_LEN);
+	vscsi_put_le32(b + CAPL_REC_LEN,
+		       (uint32_t)(VSCSI_CAP_DATA_HDR_LEN + len));
+	vscsi_put_le32(b + CAPL_CONN, parent->conn);
+	vscsi_put_le16(b + CAPL_VQ, parent->vq);
+	vscsi_put_le16(b + CAPL_FLAGS, (uint16_t)flags);
+	vscsi_put_le64(b + CAPL_SEQ, seq);
+	vscsi_put_le64(b + CAPL_DT_PARENT_SEQ, parent->seq);
+	vscsi_put_le32(b + CAPL_DT_OFFSET, (uint32_t)off);
+	vscsi_put_le32(b + CAPL_DT_LENGTH, (uint32_t)len);
+	capw_copy_from(b + VSCSI_CAP_DATA_HDR_LEN, iov, n, sp.vs + off, len);
+	return (int)(VSCSI_CAP_DATA_HDR_LEN + len);
+}
+
 int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
 		    const struct iovec *iov, unsigned n)
 {
 	vscsi_cap_rec r;
+	struct capw_split sp;
 	uint64_t total = 0, full = 0, seq, ts;
+	unsigned i;
 	int rc, len;
 
 	if (!w || !rec)
 		return VSCSI_ERR_ARG;
-	if (vscsi__cap_hdr_len(rec->type) == 0)
+	if (vscsi__cap_hdr_len(rec->type) == 0 || rec->type == VSCSI_REC_DATA)
 		return VSCSI_ERR_ARG;
 	rc = capw_iov_total(iov, n, &total);
 	if (rc)
@@ -577,12 +721,56 @@ int vscsi_cap_write(vscsi_cap_writer *w, const vscsi_cap_rec *rec,
 	r = *rec;
 	r.seq = seq;
 	len = vscsi_cap_encode(w->rec, VSCSI_CAP_MAX_RECORD, &r, iov, n,
-			       w->snaplen, VSCSI_CAP_ENC_COMPUTE, &full);
+			       w->snaplen, VSCSI_CAP_ENC_COMPUTE |
+			       VSCSI_CAP_ENC_CONTINUE, &full);
 	if (len < 0)
 		return len;
-	if ((uint64_t)len < full)
+	if (rec->type == VSCSI_REC_REQUEST || rec->type == VSCSI_REC_COMPLETION)
+		capw_split(r.hdr_len, total, w->snaplen, &sp);
+	else
+		memset(&sp, 0, sizeof(sp));
+	if (sp.pieces == 0) {
+		if ((uint64_t)len < full)
+			w->st.cut++;
+		return capw_emit(w, w->rec, (uint32_t)len, full, ts, 0, 0);
+	}
+
+	/* the record and its continuations, in one frame */
+	if (sp.keep < sp.vs + sp.data)
 		w->st.cut++;
-	return capw_emit(w, w->rec, (uint32_t)len, full, ts, 0);
+	rc = capw_emit(w, w->rec, (uint32_t)len, full, ts, 0, 1);
+	for (i = 1; i <= sp.pieces; i++) {
+		int e;
+
+		if (w->flags & VSCSI_CAP_W_CALLER_SEQ) {
+			seq = r.seq + i;
+		} else {
+			e = capw_seq(w, rec->conn, &seq);
+			if (e) {
+				rc = e;
+				break;
+			}
+		}
+		len = vscsi_cap_encode_data(w->rec, VSCSI_CAP_MAX_RECORD, &r,
+					    iov, n, w->snaplen, i, seq);
+		if (len <= 0) {
+			rc = len < 0 ? len : VSCSI_ERR_ARG;
+			break;
+		}
+		w->st.pieces++;
+		e = capw_emit(w, w->rec, (uint32_t)len, (uint64_t)len, ts, 0,
+			      i < sp.pieces);
+		if (e && rc == VSCSI_OK)
+			rc = e;
+	}
+	if (w->in_group) {
+		/* cut short (no memory for a number): end the group */
+		w->in_group = 0;
+		if (capw_check_clock(w, capw_mono(w)) != VSCSI_OK &&
+		    rc == VSCSI_OK)
+			rc = VSCSI_ERR_IO;
+	}
+	return rc;
 }
 
 int vscsi_cap_write_request(vscsi_cap_writer *w, const vscsi_cap_chain *c,
@@ -703,10 +891,24 @@ int vscsi_cap_write_notify(vscsi_cap_writer *w, uint32_t conn, uint16_t vq,
 int vscsi_cap_write_raw(vscsi_cap_writer *w, const void *rec, size_t len,
 			uint64_t ts_ns)
 {
+	const uint8_t *b = rec;
+	int more = 0;
+
 	if (!w || (!rec && len > 0) || len > VSCSI_CAP_MAX_RECORD)
 		return VSCSI_ERR_ARG;
+	/* a record copied with its continuations keeps them in its frame */
+	if (len >= VSCSI_CAP_COMMON_LEN) {
+		unsigned flags = (unsigned)b[CAPL_FLAGS] |
+				 (unsigned)b[CAPL_FLAGS + 1] << 8;
+
+		if (b[CAPL_TYPE] == VSCSI_REC_REQUEST ||
+		    b[CAPL_TYPE] == VSCSI_REC_COMPLETION)
+			more = (flags & VSCSI_RECF_CONTINUED) != 0;
+		else if (b[CAPL_TYPE] == VSCSI_REC_DATA)
+			more = (flags & VSCSI_DATAF_MORE) != 0;
+	}
 	return capw_emit(w, rec, (uint32_t)len, len,
-			 ts_ns ? ts_ns : capw_realtime(), 0);
+			 ts_ns ? ts_ns : capw_realtime(), 0, more);
 }
 
 int vscsi_cap_writer_tick(vscsi_cap_writer *w)
@@ -834,8 +1036,7 @@ vscsi_cap_writer *vscsi_cap_writer_open(const char *path,
 	w->fd = -1;
 	w->zstd = capw_want_zstd(path, opts->compress);
 	w->flags = opts->flags;
-	w->snaplen = opts->snaplen && opts->snaplen < VSCSI_CAP_SNAPLEN_MAX ?
-		     opts->snaplen : VSCSI_CAP_SNAPLEN_MAX;
+	w->snaplen = opts->snaplen ? opts->snaplen : VSCSI_CAP_SNAPLEN_WHOLE;
 	w->frame_ns = opts->frame_ns ? opts->frame_ns : VSCSI_CAP_FRAME_NS;
 	w->clock_ns = opts->clock_ns;
 	w->clock_arg = opts->clock_arg;

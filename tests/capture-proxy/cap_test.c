@@ -417,7 +417,7 @@ static void io_cb(void *arg, const vfe_result *r)
 static int submit_rw(vfe *v, unsigned rq, uint16_t lun, int wr, uint64_t lba,
 		     uint32_t nblk, uint32_t bs, struct cbarg *a)
 {
-	static uint8_t buf[1 << 17];
+	static uint8_t buf[2u << 20];	/* t_big: 2 MiB */
 	uint8_t cdb[16];
 	uint32_t len = nblk * bs;
 	uint64_t tag;
@@ -554,6 +554,7 @@ struct cio {
 	uint8_t op;
 	uint32_t out_len;
 	uint64_t out_digest;
+	int out_whole;		/* all the data-out kept, and its digest */
 	int done;
 	uint32_t used_len, in_len;
 	uint64_t in_digest;
@@ -674,6 +675,9 @@ static int cap_load(const char *file, unsigned flags, struct csum *s)
 				c->op = rec.hdr[19];
 			c->out_len = rec.data_len;
 			c->out_digest = rec.digest;
+			c->out_whole = rec.data_cap == rec.data_len &&
+				       XXH3_64bits(rec.data, rec.data_cap) ==
+				       rec.digest;
 			break;
 		}
 		case VSCSI_REC_COMPLETION: {
@@ -1793,6 +1797,90 @@ out:
 	return rc;
 }
 
+/*
+ * Payloads larger than one capture record (the default snap length keeps
+ * them whole): writes and reads up to 2 MiB, recorded as a request or
+ * completion and its data continuation records; read back, every data-out
+ * is whole and hashes to its digest, every data-in is the bytes the
+ * back-end returned. With -s 300000 they are kept up to 300000 bytes.
+ */
+static int t_big(void)
+{
+	static const char *const snap[] = { "-s", "300000", NULL };
+	struct book b = { 0 };
+	struct cbarg a = { &b, 1 };
+	struct csum s = { 0 };
+	vfe_opts o;
+	pid_t be = -1, px = -1;
+	vfe *v = NULL;
+	int rc = -1, st, k;
+	size_t i;
+
+	be = start_backend(path("be.sock"));
+	CHECK(be > 0, "back-end did not start");
+	for (k = 0; k < 2; k++) {
+		const char *file = k ? path("snap.pcap.zst") : path("big.pcap.zst");
+		unsigned whole = 0, cut = 0;
+
+		book_free(&b);
+		px = start_proxy(file, k ? snap : NOARGS);
+		CHECK(px > 0, "proxy did not start");
+		vfe_opts_init(&o);
+		o.num_queues = 1;
+		o.queue_size = 16;
+		o.slot_data = (2u << 20) + 4096;
+		v = open_v(path("px.sock"), &o);
+		CHECK(v, " ");
+		CHECK(!clear_ua(v, 1, &a), "clear_ua");
+		CHECK(!run_io(v, 1, 4, 0, 40, 50, 4096, &a, NULL), " ");
+		CHECK(b.errors == 0, "%u commands failed", b.errors);
+		vfe_close(v);
+		v = NULL;
+		st = stop(px, SIGTERM, 10000);
+		px = -1;
+		CHECK(exited_ok(st), "proxy exit status 0x%x", st);
+		CHECK(!cap_load(file, VSCSI_CAP_R_STRICT, &s), " ");
+		CHECK(!s.damaged && !s.rs.truncated && !s.rs.seq_missing &&
+		      !s.loss_notes, "damaged %d, truncated %d, seq missing "
+		      "%llu, loss notes %u", s.damaged, s.rs.truncated,
+		      (unsigned long long)s.rs.seq_missing, s.loss_notes);
+		CHECK(s.rs.continued > 0 && s.rs.pieces >= s.rs.continued,
+		      "%llu records continued in %llu pieces",
+		      (unsigned long long)s.rs.continued,
+		      (unsigned long long)s.rs.pieces);
+		CHECK(!check_book(&s, 1, &b, !k), " ");
+		for (i = 0; i < s.n; i++) {
+			const struct cio *c = &s.io[i];
+
+			if (c->vq < 2 || !c->out_len)
+				continue;
+			if (c->out_whole)
+				whole++;
+			else
+				cut++;
+			/* 300000 bytes of the 51-byte header and data-out */
+			CHECK(!k || c->out_len + 51 > 300000 || c->out_whole,
+			      "a write of %u bytes is not kept whole",
+			      c->out_len);
+		}
+		CHECK(k ? cut > 0 : cut == 0, "%u writes whole, %u cut", whole,
+		      cut);
+		CHECK(whole > 0, "no write kept whole");
+		csum_free(&s);
+	}
+	rc = 0;
+out:
+	if (v)
+		vfe_close(v);
+	if (px > 0)
+		stop(px, SIGKILL, 2000);
+	if (be > 0)
+		stop(be, SIGTERM, 5000);
+	book_free(&b);
+	csum_free(&s);
+	return rc;
+}
+
 /* ------------------------------------------------------------ main */
 
 static const struct {
@@ -1812,6 +1900,7 @@ static const struct {
 	{ "rotate", t_rotate },
 	{ "rotate_time", t_rotate_time },
 	{ "poll", t_poll },
+	{ "big", t_big },
 };
 
 int main(int argc, char **argv)

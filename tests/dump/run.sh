@@ -270,11 +270,14 @@ if command -v tshark >/dev/null 2>&1; then
 				[ "$n" -ge "$n_trunc" ]
 			;;
 		*)
-			# every pcap record: the dump's, and the ones it skips
+			# every pcap record: the dump's, the ones it skips, and
+			# the data continuations it puts back
 			"$DUMP" --stats -j "$f" >"$tmp/sj" 2>/dev/null
 			recs=$(sed -n 's/.*"table":"capture".*"records":\([0-9]*\).*/\1/p' "$tmp/sj")
 			skip=$(sed -n 's/.*"unknown":\([0-9]*\),"newer":\([0-9]*\).*/\1 \2/p' "$tmp/sj")
-			want=$((recs + ${skip% *} + ${skip#* }))
+			# and the data continuation records put back
+			pieces=$(sed -n 's/.*"table":"capture".*"pieces":\([0-9]*\).*/\1/p' "$tmp/sj")
+			want=$((recs + ${skip% *} + ${skip#* } + pieces))
 			how="tshark -r $f"
 			# Debian 12's tshark 4.0 misreads zstd files of several
 			# frames past about a megabyte (see tests/wireshark/run.sh):

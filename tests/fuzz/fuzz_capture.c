@@ -8,9 +8,12 @@
  *      a 2-byte little-endian length and that many bytes (the reader goes
  *      straight to the record parser without guessing pcap headers);
  *   3: one record for vscsi_cap_parse() alone.
- * The second byte (modes 0-2) gives reader flags (STRICT, UNKNOWN).
+ * The second byte (modes 0-2) gives reader flags (STRICT, UNKNOWN, PIECES:
+ * without PIECES the reader puts data continuation records back into
+ * their record, reading ahead).
  * Every byte of every record returned is touched so that ASan sees a
- * pointer or length that goes past the buffer.
+ * pointer or length that goes past the buffer, and what the reader says
+ * of a record put back together is checked against its own lengths.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -36,7 +39,9 @@ static void touch(const uint8_t *p, size_t n)
 	sink += s;
 }
 
-static void touch_rec(const vscsi_cap_rec *rec)
+/* ok: the record parsed (or the reader returned it): check its fields
+ * against one another too. */
+static void touch_rec(const vscsi_cap_rec *rec, int ok)
 {
 	unsigned i;
 
@@ -47,6 +52,27 @@ static void touch_rec(const vscsi_cap_rec *rec)
 	if (rec->data)
 		touch(rec->data, rec->data_cap);
 	if (rec->hdr_cap + rec->data_cap > rec->raw_len)
+		abort();
+	/* (records of a later version come with their common fields only) */
+	if (ok && (rec->type == VSCSI_REC_REQUEST ||
+		   rec->type == VSCSI_REC_COMPLETION) &&
+	    rec->version <= VSCSI_CAP_VERSION) {
+		/* put back together or not: never more than the full
+		 * lengths, nor than the reader's bound */
+		if (rec->hdr_cap > rec->hdr_len || rec->data_cap > rec->data_len ||
+		    rec->hdr_cap + rec->data_cap != rec->raw_len ||
+		    rec->data_cap > VSCSI_CAP_REASM_MAX + VSCSI_CAP_SNAPLEN_MAX)
+			abort();
+		if (rec->pieces && !(rec->flags & VSCSI_RECF_CONTINUED))
+			abort();
+		if (!!(rec->flags & VSCSI_RECF_CUT) !=
+		    ((uint64_t)rec->hdr_cap + rec->data_cap <
+		     (uint64_t)rec->hdr_len + rec->data_len))
+			abort();
+	}
+	if (ok && rec->type == VSCSI_REC_DATA &&
+	    rec->version <= VSCSI_CAP_VERSION &&
+	    (rec->data != rec->raw || rec->data_cap != rec->raw_len))
 		abort();
 	if (rec->type == VSCSI_REC_SESSION && rec->session.tool) {
 		sink += (unsigned)strlen(rec->session.tool);
@@ -70,7 +96,7 @@ static void read_fd(int fd, unsigned flags)
 	while (n++ < 100000) {
 		rc = vscsi_cap_next(r, &rec);
 		if (rc == 1) {
-			touch_rec(&rec);
+			touch_rec(&rec, 1);
 			continue;
 		}
 		if (rc == 0 || rc != VSCSI_ERR_DAMAGED ||
@@ -159,11 +185,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	unsigned mode, flags;
 	vscsi_cap_rec rec;
+	int rc;
 
 	if (size < 2)
 		return 0;
 	mode = data[0] & 3;
-	flags = data[1] & (VSCSI_CAP_R_STRICT | VSCSI_CAP_R_UNKNOWN);
+	flags = data[1] & (VSCSI_CAP_R_STRICT | VSCSI_CAP_R_UNKNOWN |
+			   VSCSI_CAP_R_PIECES);
 	switch (mode) {
 	case 0:
 		read_fd(memfd_of(data + 2, size - 2), flags);
@@ -197,9 +225,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (!copy)
 			abort();
 		memcpy(copy, data + 1, size - 1);
-		(void)vscsi_cap_parse(copy, size - 1, &rec);
+		rc = vscsi_cap_parse(copy, size - 1, &rec);
 		if (rec.rec)	/* OK, or skippable with common fields */
-			touch_rec(&rec);
+			touch_rec(&rec, rc == VSCSI_OK);
 		free(copy);
 		break;
 	}

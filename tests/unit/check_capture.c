@@ -419,6 +419,8 @@ START_TEST(test_names)
 	ck_assert_str_eq(vscsi_rec_type_name(VSCSI_REC_SESSION), "session");
 	ck_assert_str_eq(vscsi_rec_type_name(VSCSI_REC_LOSS), "loss");
 	ck_assert_str_eq(vscsi_rec_type_name(VSCSI_REC_NOTIFY), "notify");
+	ck_assert_str_eq(vscsi_rec_type_name(VSCSI_REC_DATA), "data");
+	ck_assert_str_eq(vscsi_rec_type_name(8), "unknown");
 	ck_assert_str_eq(vscsi_rec_type_name(0), "unknown");
 	ck_assert_str_eq(vscsi_rec_type_name(200), "unknown");
 	ck_assert_str_eq(vscsi_cap_loss_reason_name(VSCSI_LOSS_WRITE_ERROR),
@@ -1755,12 +1757,15 @@ START_TEST(test_write_args)
 }
 END_TEST
 
-/* Big records: the largest snap length keeps a 256 KiB payload cut so the
- * record fits in libpcap's limit; the digest covers the whole payload. */
+/* Big records: a snap length of one record keeps a 1 MiB payload cut so
+ * the record fits in libpcap's limit (no continuation records); the digest
+ * covers the whole payload. */
 START_TEST(test_big_payload)
 {
 	const char *path = tpath("big.pcap.zst");
-	vscsi_cap_writer *w = wopen(path, VSCSI_CAP_COMPRESS_AUTO, 0);
+	vscsi_cap_writer *w = wopen(path, VSCSI_CAP_COMPRESS_AUTO,
+				    VSCSI_CAP_SNAPLEN_MAX);
+	vscsi_cap_wstats ws;
 	vscsi_cap_reader *r;
 	vscsi_cap_rec rec;
 	vscsi_cap_chain c;
@@ -1772,10 +1777,16 @@ START_TEST(test_big_payload)
 	fill(hdr, sizeof(hdr), 78);
 	memset(&c, 0, sizeof(c));
 	ck_assert_int_eq(vscsi_cap_write_request(w, &c, iov, 2, 51, 0), VSCSI_OK);
+	vscsi_cap_writer_stats(w, &ws);
+	ck_assert_uint_eq(ws.records, 1);
+	ck_assert_uint_eq(ws.pieces, 0);
+	ck_assert_uint_eq(ws.cut, 1);
 	ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
 	r = ropen(path, 0);
 	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
 	ck_assert_uint_eq(rec.data_len, n);
+	ck_assert_uint_eq(rec.pieces, 0);
+	ck_assert(!(rec.flags & VSCSI_RECF_CONTINUED));
 	ck_assert_uint_eq(rec.rec_len, VSCSI_CAP_REQ_HDR_LEN + VSCSI_CAP_SNAPLEN_MAX);
 	ck_assert_uint_le(rec.rec_len, VSCSI_CAP_MAX_RECORD);
 	ck_assert_uint_eq(rec.data_cap, VSCSI_CAP_SNAPLEN_MAX - 51);
@@ -2070,6 +2081,1121 @@ START_TEST(test_encode)
 }
 END_TEST
 
+/* ------------------------------------------------------------ continuations */
+
+/*
+ * Data continuation records (vscsi-capture(5) "DATA CONTINUATION"): a
+ * request's or completion's data part longer than one record goes on in
+ * type-7 records right after it, and the reader puts it back together.
+ */
+#define BIG_MAX (4u << 20)
+#define ONE_REC VSCSI_CAP_SNAPLEN_MAX	/* 262144 - 256 raw bytes */
+
+static uint8_t *big_buf;	/* BIG_MAX + 64 bytes zstd cannot squeeze */
+static uint8_t big_vs[108];	/* the vs part: 51 (request), 108 (completion) */
+
+static void big_init(void)
+{
+	if (!big_buf) {
+		big_buf = malloc(BIG_MAX + 64);
+		ck_assert_ptr_nonnull(big_buf);
+		noise(big_buf, BIG_MAX + 64, 99);
+	}
+	fill(big_vs, sizeof(big_vs), 98);
+}
+
+static void put16(uint8_t *p, unsigned v)
+{
+	p[0] = (uint8_t)v;
+	p[1] = (uint8_t)(v >> 8);
+}
+
+static void put32(uint8_t *p, uint32_t v)
+{
+	put16(p, v & 0xffffu);
+	put16(p + 2, v >> 16);
+}
+
+static void put64(uint8_t *p, uint64_t v)
+{
+	put32(p, (uint32_t)v);
+	put32(p + 4, (uint32_t)(v >> 32));
+}
+
+static uint64_t min64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* Continuations of a data part as vscsi-capture(5) says the writer splits
+ * it: the parent holds 262144 - 256 raw bytes, each continuation as many. */
+static unsigned want_pieces(uint64_t vs, uint64_t dlen, uint64_t snap)
+{
+	uint64_t keep = min64(snap, vs + dlen);
+
+	if (keep <= ONE_REC || vs > ONE_REC)
+		return 0;
+	return (unsigned)((keep - ONE_REC + ONE_REC - 1) / ONE_REC);
+}
+
+static uint64_t vs_of(unsigned type)
+{
+	return type == VSCSI_REC_REQUEST ? 51 : 108;
+}
+
+/* A request or completion on (conn, vq 2) with dlen bytes of data from
+ * big_buf + seed, the vs part split over two iovecs. */
+static void write_big(vscsi_cap_writer *w, unsigned type, uint32_t conn,
+		      size_t dlen, unsigned seed)
+{
+	size_t vs = (size_t)vs_of(type);
+	struct iovec iov[3] = { { big_vs, 10 }, { big_vs + 10, vs - 10 },
+				{ big_buf + seed, dlen } };
+	vscsi_cap_chain c;
+
+	memset(&c, 0, sizeof(c));
+	c.conn = conn;
+	c.vq = 2;
+	c.head = seed;
+	if (type == VSCSI_REC_REQUEST)
+		ck_assert_int_eq(vscsi_cap_write_request(w, &c, iov, 3, vs, 0),
+				 VSCSI_OK);
+	else
+		ck_assert_int_eq(vscsi_cap_write_completion(w, &c,
+				(uint32_t)(vs + dlen), iov, 3, vs, 0),
+				 VSCSI_OK);
+}
+
+/* Read what write_big() wrote, kept up to snap. */
+static void check_big(vscsi_cap_reader *r, unsigned type, uint32_t conn,
+		      size_t dlen, unsigned seed, uint64_t snap)
+{
+	uint64_t vs = vs_of(type), keep = min64(snap, vs + dlen);
+	unsigned pieces = want_pieces(vs, dlen, snap);
+	vscsi_cap_rec rec;
+
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, type);
+	ck_assert_uint_eq(rec.conn, conn);
+	ck_assert_uint_eq(rec.head, seed);
+	ck_assert_uint_eq(rec.hdr_len, vs);
+	ck_assert_uint_eq(rec.data_len, dlen);
+	ck_assert_uint_eq(rec.hdr_cap, vs);
+	ck_assert_msg(rec.data_cap == keep - vs, "%zu bytes: data_cap %zu, "
+		      "want %llu", dlen, rec.data_cap,
+		      (unsigned long long)(keep - vs));
+	ck_assert_uint_eq(rec.raw_len, keep);
+	ck_assert_mem_eq(rec.hdr, big_vs, (size_t)vs);
+	ck_assert(memcmp(rec.data, big_buf + seed, rec.data_cap) == 0);
+	ck_assert_uint_eq(rec.digest, XXH3_64bits(big_buf + seed, dlen));
+	ck_assert_uint_eq(rec.pieces, pieces);
+	ck_assert_int_eq(!!(rec.flags & VSCSI_RECF_CONTINUED), pieces > 0);
+	ck_assert_int_eq(!!(rec.flags & VSCSI_RECF_CUT), keep < vs + dlen);
+	/* rec is the record as it is in the file: the parent's piece */
+	ck_assert_uint_eq(rec.rec_len, VSCSI_CAP_REQ_HDR_LEN +
+			  min64(keep, ONE_REC));
+	ck_assert_mem_eq(rec.rec + VSCSI_CAP_REQ_HDR_LEN, big_vs, (size_t)vs);
+}
+
+/* Payloads around one record and far above it, requests and
+ * completions: 256 KiB - 1, exactly one record, one byte over, 1 MiB,
+ * 4 MiB. Each is followed by a notify of its connection (a record that is
+ * no continuation), and conn 2 gets a notify between them. */
+static size_t big_size(unsigned type, unsigned k)
+{
+	size_t one = ONE_REC - (size_t)vs_of(type);
+	const size_t sizes[] = { 256u * 1024u - 1, one, one + 1, 1u << 20,
+				 BIG_MAX };
+
+	return sizes[k];
+}
+
+#define BIG_SIZES 5
+
+static void write_big_set(vscsi_cap_writer *w)
+{
+	unsigned t, k;
+
+	big_init();
+	for (t = 0; t < 2; t++)
+		for (k = 0; k < BIG_SIZES; k++) {
+			unsigned type = t ? VSCSI_REC_COMPLETION :
+					    VSCSI_REC_REQUEST;
+
+			write_big(w, type, 1, big_size(type, k), t * 8 + k);
+			ck_assert_int_eq(vscsi_cap_write_notify(w, 1, 2, 0, 0),
+					 VSCSI_OK);
+			ck_assert_int_eq(vscsi_cap_write_notify(w, 2, 2, 1, 0),
+					 VSCSI_OK);
+		}
+}
+
+/* Read write_big_set()'s file; every number of conn 1 is there once. */
+static void check_big_set(vscsi_cap_reader *r, uint64_t snap)
+{
+	uint64_t seq = 0, pieces = 0, continued = 0, cut = 0;
+	vscsi_cap_rstats st;
+	vscsi_cap_rec rec;
+	unsigned t, k;
+
+	for (t = 0; t < 2; t++)
+		for (k = 0; k < BIG_SIZES; k++) {
+			unsigned type = t ? VSCSI_REC_COMPLETION :
+					    VSCSI_REC_REQUEST;
+			size_t dlen = big_size(type, k);
+			unsigned n = want_pieces(vs_of(type), dlen, snap);
+
+			check_big(r, type, 1, dlen, t * 8 + k, snap);
+			seq += 1 + n;
+			pieces += n;
+			continued += n > 0;
+			cut += min64(snap, vs_of(type) + dlen) <
+			       vs_of(type) + dlen;
+			ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+			ck_assert_uint_eq(rec.type, VSCSI_REC_NOTIFY);
+			ck_assert_uint_eq(rec.conn, 1);
+			ck_assert_uint_eq(rec.seq, seq);
+			ck_assert_uint_eq(rec.seq_missing, 0);
+			seq++;
+			ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+			ck_assert_uint_eq(rec.conn, 2);
+			ck_assert_uint_eq(rec.notify.kind, 1);
+		}
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 0);
+	vscsi_cap_reader_stats(r, &st);
+	ck_assert_uint_eq(st.records, 3 * 2 * BIG_SIZES);
+	ck_assert_uint_eq(st.pieces, pieces);
+	ck_assert_uint_eq(st.continued, continued);
+	ck_assert_uint_eq(st.pcap_records, 3 * 2 * BIG_SIZES + pieces);
+	ck_assert_uint_eq(st.seq_gaps, 0);
+	ck_assert_uint_eq(st.damaged, 0);
+	ck_assert_uint_eq(st.reasm_capped, 0);
+	ck_assert_int_eq(st.truncated, 0);
+	(void)cut;
+}
+
+/* Round trips of whole payloads (snap length 0), zstd (loop 0) and plain
+ * (loop 1); the writer's counters. */
+START_TEST(test_cont_roundtrip)
+{
+	const char *path = _i ? tpath("cont.pcap") : tpath("cont.pcap.zst");
+	vscsi_cap_writer *w = wopen(path, VSCSI_CAP_COMPRESS_AUTO, 0);
+	vscsi_cap_wstats ws;
+	vscsi_cap_reader *r;
+	vscsi_cap_rstats st;
+	uint64_t pieces = 0;
+	unsigned t, k;
+
+	write_big_set(w);
+	for (t = 0; t < 2; t++)
+		for (k = 0; k < BIG_SIZES; k++) {
+			unsigned type = t ? VSCSI_REC_COMPLETION :
+					    VSCSI_REC_REQUEST;
+
+			pieces += want_pieces(vs_of(type), big_size(type, k),
+					      VSCSI_CAP_SNAPLEN_WHOLE);
+		}
+	/* 256 KiB - 1 and one over: 1 each; 1 MiB: 4; 4 MiB: 16 */
+	ck_assert_uint_eq(pieces, 2 * (1 + 1 + 4 + 16));
+	vscsi_cap_writer_stats(w, &ws);
+	ck_assert_uint_eq(ws.pieces, pieces);
+	ck_assert_uint_eq(ws.records, 3 * 2 * BIG_SIZES + pieces);
+	ck_assert_uint_eq(ws.cut, 0);
+	ck_assert_uint_eq(ws.dropped, 0);
+	ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
+	r = ropen(path, 0);
+	vscsi_cap_reader_stats(r, &st);
+	ck_assert_int_eq(st.compressed, !_i);
+	check_big_set(r, VSCSI_CAP_SNAPLEN_WHOLE);
+	vscsi_cap_reader_close(r);
+}
+END_TEST
+
+/* The same through a pipe (the reader cannot seek and reads ahead of each
+ * continued record), zstd (loop 0) and plain (loop 1). */
+START_TEST(test_cont_pipe)
+{
+	int pfd[2], status;
+	pid_t pid;
+	vscsi_cap_reader *r;
+
+	big_init();
+	ck_assert_int_eq(pipe(pfd), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		char name[32];
+		vscsi_cap_wopts o;
+		vscsi_cap_writer *w;
+		int err;
+
+		close(pfd[0]);
+		snprintf(name, sizeof(name), "/dev/fd/%d", pfd[1]);
+		memset(&o, 0, sizeof(o));
+		o.compress = _i ? VSCSI_CAP_COMPRESS_OFF : VSCSI_CAP_COMPRESS_ON;
+		w = vscsi_cap_writer_open(name, &o, &err);
+		if (!w)
+			_exit(2);
+		write_big_set(w);
+		_exit(vscsi_cap_writer_close(w) == VSCSI_OK ? 0 : 3);
+	}
+	close(pfd[1]);
+	r = vscsi_cap_reader_open_fd(pfd[0], 0, NULL);
+	ck_assert_ptr_nonnull(r);
+	check_big_set(r, VSCSI_CAP_SNAPLEN_WHOLE);
+	vscsi_cap_reader_close(r);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+	ck_assert(WIFEXITED(status));
+	ck_assert_int_eq(WEXITSTATUS(status), 0);
+}
+END_TEST
+
+/* Snap lengths between one record and the whole payload: what is kept is
+ * put back, the rest is cut, the digest is the whole data part's. */
+START_TEST(test_cont_snaplen)
+{
+	static const uint32_t snaps[] = {
+		ONE_REC, ONE_REC + 1, 300000, 2 * ONE_REC, 2 * ONE_REC + 1,
+		1000000, (1u << 20) + 51, 3000000,
+	};
+	unsigned k;
+
+	for (k = 0; k < ARRAY_LEN(snaps); k++) {
+		const char *path = tpath("contsnap.pcap");
+		vscsi_cap_writer *w;
+		vscsi_cap_reader *r;
+		vscsi_cap_wstats ws;
+		vscsi_cap_rec rec;
+		unsigned t, j, cut = 0;
+
+		unlink(path);
+		w = wopen(path, VSCSI_CAP_COMPRESS_AUTO, snaps[k]);
+		write_big_set(w);
+		vscsi_cap_writer_stats(w, &ws);
+		for (t = 0; t < 2; t++)
+			for (j = 0; j < BIG_SIZES; j++) {
+				unsigned type = t ? VSCSI_REC_COMPLETION :
+						    VSCSI_REC_REQUEST;
+
+				cut += snaps[k] < vs_of(type) +
+				       big_size(type, j);
+			}
+		ck_assert_uint_eq(ws.cut, cut);
+		ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
+		r = ropen(path, 0);
+		check_big_set(r, snaps[k]);
+		vscsi_cap_reader_close(r);
+
+		/* the pieces as they are: the last one of a cut data part
+		 * says so, the others say more follows */
+		r = ropen(path, VSCSI_CAP_R_PIECES);
+		while (vscsi_cap_next(r, &rec) == 1) {
+			if (rec.type != VSCSI_REC_DATA)
+				continue;
+			if (rec.flags & VSCSI_DATAF_MORE)
+				ck_assert(!(rec.flags & VSCSI_RECF_CUT));
+		}
+		vscsi_cap_reader_close(r);
+	}
+}
+END_TEST
+
+/* With VSCSI_CAP_R_PIECES continuation records come as they are, each
+ * with its own number; the parent alone reads as an old reader sees it
+ * (cut); a caller that numbers records leaves room for the pieces. */
+START_TEST(test_cont_pieces_raw)
+{
+	const char *path = tpath("raw.pcap.zst");
+	vscsi_cap_wopts o;
+	vscsi_cap_writer *w;
+	vscsi_cap_reader *r;
+	vscsi_cap_rec rec, alone;
+	vscsi_cap_rstats st;
+	vscsi_cap_chain c;
+	struct iovec iov[2];
+	uint64_t off;
+	unsigned i;
+	int err;
+
+	big_init();
+	iov[0] = (struct iovec){ big_vs, 51 };
+	iov[1] = (struct iovec){ big_buf, 1u << 20 };
+	memset(&o, 0, sizeof(o));
+	o.flags = VSCSI_CAP_W_CALLER_SEQ;
+	o.snaplen = 700000;
+	w = vscsi_cap_writer_open(path, &o, &err);
+	ck_assert_ptr_nonnull(w);
+	memset(&c, 0, sizeof(c));
+	c.conn = 3;
+	c.vq = 4;
+	c.seq = 0;
+	ck_assert_int_eq(vscsi_cap_write_request(w, &c, iov, 2, 51, 0),
+			 VSCSI_OK);
+	/* 700000 - 261888 = 438112: two pieces, numbers 1 and 2 */
+	ck_assert_uint_eq(vscsi_cap_pieces(51, 51 + (1u << 20), 700000, NULL),
+			  2);
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_NOTIFY;
+	rec.conn = 3;
+	rec.seq = 3;
+	ck_assert_int_eq(vscsi_cap_write(w, &rec, NULL, 0), VSCSI_OK);
+	ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
+
+	r = ropen(path, VSCSI_CAP_R_PIECES);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_REQUEST);
+	ck_assert_uint_eq(rec.seq, 0);
+	ck_assert(rec.flags & VSCSI_RECF_CONTINUED);
+	ck_assert(rec.flags & VSCSI_RECF_CUT);
+	ck_assert_uint_eq(rec.pieces, 0);
+	ck_assert_uint_eq(rec.data_cap, ONE_REC - 51);
+	ck_assert_uint_eq(rec.data_len, 1u << 20);
+	ck_assert_uint_eq(rec.digest, XXH3_64bits(big_buf, 1u << 20));
+	/* what a reader that does not know type 7 sees of it */
+	ck_assert_int_eq(vscsi_cap_parse(rec.rec, rec.rec_len, &alone),
+			 VSCSI_OK);
+	ck_assert_uint_eq(alone.data_cap, ONE_REC - 51);
+	ck_assert(alone.flags & VSCSI_RECF_CUT);
+	off = ONE_REC - 51;
+	for (i = 0; i < 2; i++) {
+		ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+		ck_assert_uint_eq(rec.type, VSCSI_REC_DATA);
+		ck_assert_uint_eq(rec.conn, 3);
+		ck_assert_uint_eq(rec.vq, 4);
+		ck_assert_uint_eq(rec.seq, 1 + i);
+		ck_assert_uint_eq(rec.seq_missing, 0);
+		ck_assert_uint_eq(rec.piece.parent_seq, 0);
+		ck_assert_uint_eq(rec.piece.offset, off);
+		ck_assert_uint_eq(rec.rec_hdr_len, VSCSI_CAP_DATA_HDR_LEN);
+		ck_assert_uint_eq(rec.data_cap, i ? 700000 - 51 - off : ONE_REC);
+		ck_assert_ptr_eq(rec.data, rec.raw);
+		ck_assert(memcmp(rec.data, big_buf + off, rec.data_cap) == 0);
+		ck_assert_int_eq(!!(rec.flags & VSCSI_DATAF_MORE), i == 0);
+		ck_assert_int_eq(!!(rec.flags & VSCSI_RECF_CUT), i == 1);
+		off += rec.data_cap;
+	}
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_NOTIFY);
+	ck_assert_uint_eq(rec.seq, 3);
+	ck_assert_uint_eq(rec.seq_missing, 0);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 0);
+	vscsi_cap_reader_stats(r, &st);
+	ck_assert_uint_eq(st.seq_gaps, 0);
+	ck_assert_uint_eq(st.pieces, 0);
+	ck_assert_uint_eq(st.records, 4);
+	vscsi_cap_reader_close(r);
+
+	/* put back: one record and the notify, numbers in step */
+	r = ropen(path, 0);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.pieces, 2);
+	ck_assert_uint_eq(rec.data_cap, 700000 - 51);
+	ck_assert(rec.flags & VSCSI_RECF_CUT);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.seq, 3);
+	ck_assert_uint_eq(rec.seq_missing, 0);
+	vscsi_cap_reader_stats(r, &st);
+	ck_assert_uint_eq(st.seq_gaps, 0);
+	vscsi_cap_reader_close(r);
+}
+END_TEST
+
+/* A request of vs 51 (big_vs) and dlen data bytes (big_buf), seq on conn
+ * 1, whose record keeps kept data bytes, flagged continued when cont. */
+static size_t hm_parent(uint8_t *b, uint64_t seq, uint32_t dlen,
+			uint32_t kept, int cont)
+{
+	struct iovec iov[2] = { { big_vs, 51 }, { NULL, dlen } };
+	vscsi_cap_rec rec;
+	int len;
+
+	iov[1].iov_base = big_buf;
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_REQUEST;
+	rec.conn = 1;
+	rec.vq = 2;
+	rec.seq = seq;
+	rec.hdr_len = 51;
+	len = vscsi_cap_encode(b, VSCSI_CAP_MAX_RECORD, &rec, iov, 2,
+			       51 + (uint64_t)kept, VSCSI_CAP_ENC_COMPUTE,
+			       NULL);
+	ck_assert_int_gt(len, 0);
+	if (cont)
+		put16(b + 14, (unsigned)(b[14] | b[15] << 8) |
+			      VSCSI_RECF_CONTINUED);
+	return (size_t)len;
+}
+
+/* A data continuation written by hand from vscsi-capture(5): bytes off ..
+ * off + len of big_buf (the data part hm_parent() uses). */
+static size_t hm_piece(uint8_t *b, uint32_t conn, uint64_t seq,
+		       uint64_t parent_seq, uint32_t off, uint32_t len,
+		       unsigned flags)
+{
+	memset(b, 0, 40);
+	b[0] = 1;			/* version */
+	b[1] = 7;			/* type: data */
+	put16(b + 2, 40);		/* hdr_len */
+	put32(b + 4, 40 + len);		/* rec_len */
+	put32(b + 8, conn);
+	put16(b + 12, 2);		/* vq */
+	put16(b + 14, flags);
+	put64(b + 16, seq);
+	put64(b + 24, parent_seq);
+	put32(b + 32, off);
+	put32(b + 36, len);
+	memcpy(b + 40, big_buf + off, len);
+	return 40 + (size_t)len;
+}
+
+static size_t hm_notify(uint8_t *b, uint64_t seq)
+{
+	vscsi_cap_rec rec;
+	int len;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_NOTIFY;
+	rec.conn = 1;
+	rec.vq = 2;
+	rec.seq = seq;
+	len = vscsi_cap_encode(b, 64, &rec, NULL, 0, 0, 0, NULL);
+	ck_assert_int_eq(len, 32);
+	return 32;
+}
+
+/* The encoders: how a data part splits, the continuation's bytes (equal
+ * to a record written by hand from the man page), and the arguments. */
+START_TEST(test_cont_encode)
+{
+	uint8_t *b = malloc(VSCSI_CAP_MAX_RECORD), *h = malloc(VSCSI_CAP_MAX_RECORD);
+	struct iovec iov[2];
+	vscsi_cap_rec rec, out;
+	uint64_t bytes = 0, full = 0;
+	unsigned i;
+	int len;
+
+	big_init();
+	iov[0] = (struct iovec){ big_vs, 51 };
+	iov[1] = (struct iovec){ big_buf, 1u << 20 };
+	/* 1 MiB + 51: the parent holds 261888, 786739 more in 4 pieces */
+	ck_assert_uint_eq(vscsi_cap_pieces(51, 51 + (1u << 20),
+					   VSCSI_CAP_SNAPLEN_WHOLE, &bytes), 4);
+	ck_assert_uint_eq(bytes, 64 + 261888 + 4 * 40 + 786739);
+	ck_assert_uint_eq(vscsi_cap_pieces(51, 151, VSCSI_CAP_SNAPLEN_WHOLE,
+					   &bytes), 0);
+	ck_assert_uint_eq(bytes, 64 + 151);
+	ck_assert_uint_eq(vscsi_cap_pieces(51, ONE_REC, UINT64_MAX, NULL), 0);
+	ck_assert_uint_eq(vscsi_cap_pieces(51, ONE_REC + 1, UINT64_MAX,
+					   &bytes), 1);
+	ck_assert_uint_eq(bytes, 64 + ONE_REC + 40 + 1);
+	ck_assert_uint_eq(vscsi_cap_pieces(51, 51 + (1u << 20), 600000, NULL),
+			  2);
+	ck_assert_uint_eq(vscsi_cap_pieces(51, 51 + (1u << 20), ONE_REC,
+					   NULL), 0);
+	ck_assert_uint_eq(vscsi_cap_pieces(51, 51 + (1u << 20), 0, NULL), 0);
+	/* a vs part that does not fit one record is cut, not continued */
+	ck_assert_uint_eq(vscsi_cap_pieces(300000, 400000, UINT64_MAX, NULL),
+			  0);
+	/* data counted up to 2^32-1 */
+	ck_assert_uint_eq(vscsi_cap_pieces(0, 1ull << 33, UINT64_MAX, NULL),
+			  (unsigned)((UINT32_MAX - ONE_REC + ONE_REC - 1) /
+				     ONE_REC));
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_REQUEST;
+	rec.conn = 9;
+	rec.vq = 2;
+	rec.seq = 40;
+	rec.hdr_len = 51;
+	/* one record at most without ENC_CONTINUE */
+	ck_assert_int_eq(vscsi_cap_encode(b, VSCSI_CAP_MAX_RECORD, &rec, iov,
+					  2, UINT64_MAX, VSCSI_CAP_ENC_COMPUTE,
+					  NULL), VSCSI_ERR_NOSPACE);
+	len = vscsi_cap_encode(b, VSCSI_CAP_MAX_RECORD, &rec, iov, 2,
+			       UINT64_MAX, VSCSI_CAP_ENC_COMPUTE |
+			       VSCSI_CAP_ENC_CONTINUE, &full);
+	ck_assert_int_eq(len, 64 + ONE_REC);
+	ck_assert_uint_eq(full, 64 + 51 + (1u << 20));
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.flags & (VSCSI_RECF_CONTINUED | VSCSI_RECF_CUT),
+			  VSCSI_RECF_CONTINUED | VSCSI_RECF_CUT);
+	ck_assert_uint_eq(out.data_len, 1u << 20);
+	ck_assert_uint_eq(out.digest, XXH3_64bits(big_buf, 1u << 20));
+	/* a keep one record holds: not continued */
+	len = vscsi_cap_encode(b, VSCSI_CAP_MAX_RECORD, &rec, iov, 2, ONE_REC,
+			       VSCSI_CAP_ENC_COMPUTE | VSCSI_CAP_ENC_CONTINUE,
+			       NULL);
+	enc_parse(b, len, &out);
+	ck_assert(!(out.flags & VSCSI_RECF_CONTINUED));
+	ck_assert(out.flags & VSCSI_RECF_CUT);
+
+	/* the pieces, byte for byte as the man page draws them */
+	for (i = 1; i <= 4; i++) {
+		uint32_t off = ONE_REC - 51 + (i - 1) * ONE_REC;
+		uint32_t plen = i < 4 ? ONE_REC : (1u << 20) - off;
+		size_t hl;
+
+		len = vscsi_cap_encode_data(b, VSCSI_CAP_MAX_RECORD, &rec, iov,
+					    2, UINT64_MAX, i, 40 + i);
+		hl = hm_piece(h, 9, 40 + i, 40, off, plen,
+			      i < 4 ? VSCSI_DATAF_MORE : 0);
+		ck_assert_int_eq(len, (int)hl);
+		/* hm_piece writes vq 2 as the parent has */
+		ck_assert_mem_eq(b, h, hl);
+		enc_parse(b, len, &out);
+		ck_assert_uint_eq(out.type, VSCSI_REC_DATA);
+		ck_assert_uint_eq(out.piece.offset, off);
+		ck_assert_uint_eq(out.piece.parent_seq, 40);
+		ck_assert_uint_eq(out.data_cap, plen);
+	}
+	ck_assert_int_eq(vscsi_cap_encode_data(b, VSCSI_CAP_MAX_RECORD, &rec,
+					       iov, 2, UINT64_MAX, 5, 45), 0);
+	/* kept in part: the last piece says the data part is cut */
+	len = vscsi_cap_encode_data(b, VSCSI_CAP_MAX_RECORD, &rec, iov, 2,
+				    600000, 2, 42);
+	ck_assert_int_eq(len, 40 + 600000 - ONE_REC - ONE_REC);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.flags, VSCSI_RECF_CUT);
+	/* room: one byte short, exactly enough */
+	ck_assert_int_eq(vscsi_cap_encode_data(b, (size_t)len - 1, &rec, iov, 2,
+					       600000, 2, 42),
+			 VSCSI_ERR_NOSPACE);
+	ck_assert_int_eq(vscsi_cap_encode_data(b, (size_t)len, &rec, iov, 2,
+					       600000, 2, 42), len);
+	/* arguments */
+	ck_assert_int_eq(vscsi_cap_encode_data(b, VSCSI_CAP_MAX_RECORD, &rec,
+					       iov, 2, UINT64_MAX, 0, 1),
+			 VSCSI_ERR_ARG);
+	ck_assert_int_eq(vscsi_cap_encode_data(NULL, 100, &rec, iov, 2,
+					       UINT64_MAX, 1, 1),
+			 VSCSI_ERR_ARG);
+	ck_assert_int_eq(vscsi_cap_encode_data(b, 100, NULL, iov, 2,
+					       UINT64_MAX, 1, 1),
+			 VSCSI_ERR_ARG);
+	ck_assert_int_eq(vscsi_cap_encode_data(b, 100, &rec, NULL, 2,
+					       UINT64_MAX, 1, 1),
+			 VSCSI_ERR_ARG);
+	rec.type = VSCSI_REC_VHOST_USER;
+	ck_assert_int_eq(vscsi_cap_encode_data(b, VSCSI_CAP_MAX_RECORD, &rec,
+					       iov, 2, UINT64_MAX, 1, 1),
+			 VSCSI_ERR_ARG);
+	/* other types are cut at one record, never continued */
+	len = vscsi_cap_encode(b, VSCSI_CAP_MAX_RECORD, &rec, &iov[1], 1,
+			       UINT64_MAX, VSCSI_CAP_ENC_COMPUTE |
+			       VSCSI_CAP_ENC_CONTINUE, NULL);
+	ck_assert_int_eq(len, VSCSI_CAP_VU_HDR_LEN + ONE_REC);
+	enc_parse(b, len, &out);
+	ck_assert_uint_eq(out.flags & (VSCSI_RECF_CONTINUED | VSCSI_RECF_CUT),
+			  VSCSI_RECF_CUT);
+	/* a continuation comes from vscsi_cap_encode_data() only */
+	rec.type = VSCSI_REC_DATA;
+	ck_assert_int_eq(vscsi_cap_encode(b, VSCSI_CAP_MAX_RECORD, &rec, NULL,
+					  0, 0, 0, NULL), VSCSI_ERR_ARG);
+	free(b);
+	free(h);
+}
+END_TEST
+
+/* vscsi_cap_parse() of a continuation: every cut of it, its length field
+ * against the raw bytes, its offset range, a short body. */
+START_TEST(test_cont_parse)
+{
+	uint8_t b[40 + 300];
+	vscsi_cap_rec out;
+	size_t len, cut;
+
+	big_init();
+	len = hm_piece(b, 1, 5, 4, 100, 300, VSCSI_DATAF_MORE);
+	ck_assert_int_eq(vscsi_cap_parse(b, len, &out), VSCSI_OK);
+	ck_assert_uint_eq(out.type, VSCSI_REC_DATA);
+	ck_assert_uint_eq(out.seq, 5);
+	ck_assert_uint_eq(out.piece.parent_seq, 4);
+	ck_assert_uint_eq(out.piece.offset, 100);
+	ck_assert_uint_eq(out.data_cap, 300);
+	ck_assert_uint_eq(out.raw_len, 300);
+	ck_assert_ptr_eq(out.data, b + 40);
+	ck_assert_uint_eq(out.hdr_cap, 0);
+	for (cut = 0; cut < len; cut++)
+		ck_assert_int_eq(vscsi_cap_parse(b, cut, &out),
+				 VSCSI_ERR_TRUNCATED);
+	/* the record made to end at each cut of its piece */
+	for (cut = 40; cut < len; cut++) {
+		put32(b + 4, (uint32_t)cut);
+		ck_assert_int_eq(vscsi_cap_parse(b, cut, &out),
+				 VSCSI_ERR_INVALID);
+	}
+	put32(b + 4, (uint32_t)len);
+	put32(b + 36, 299);
+	ck_assert_int_eq(vscsi_cap_parse(b, len, &out), VSCSI_ERR_INVALID);
+	put32(b + 36, 300);
+	put32(b + 32, UINT32_MAX - 299);
+	ck_assert_int_eq(vscsi_cap_parse(b, len, &out), VSCSI_ERR_INVALID);
+	put32(b + 32, UINT32_MAX - 300);
+	ck_assert_int_eq(vscsi_cap_parse(b, len, &out), VSCSI_OK);
+	put16(b + 2, 39);
+	ck_assert_int_eq(vscsi_cap_parse(b, len, &out), VSCSI_ERR_INVALID);
+}
+END_TEST
+
+/* Write records (already encoded, one after the other in img) to a
+ * capture at path. */
+static void write_recs(const char *path, unsigned compress,
+		       const uint8_t *const *recs, const size_t *lens,
+		       unsigned n)
+{
+	vscsi_cap_writer *w;
+	unsigned i;
+
+	unlink(path);
+	w = wopen(path, compress, 0);
+	for (i = 0; i < n; i++)
+		ck_assert_int_eq(vscsi_cap_write_raw(w, recs[i], lens[i],
+						     S_TS + i), VSCSI_OK);
+	ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
+}
+
+/*
+ * Continuations that do not fit, each read plain and strict. Every case
+ * starts with a notify (seq 0); what the reader returns is written as a
+ * string: 'n' notify, 'r' request, 'D' damage.
+ */
+START_TEST(test_cont_damage)
+{
+	static const struct {
+		const char *name;
+		/* the records: 'n' notify, 'p' parent of 300 bytes keeping
+		 * 100 (flagged continued), 'P' the same not flagged, then
+		 * pieces as conn/seq/parent/off/len/flags */
+		const char *recs;
+		const char *want;	/* what the reader returns */
+		size_t data_cap;	/* of the request */
+		unsigned pieces;
+		const char *why;	/* in the damage message */
+		unsigned bad_rec;	/* its record number */
+		unsigned gaps;		/* sequence gaps counted */
+	} cases[] = {
+		{ "whole", "p d1/2/1/100/200/0 n", "nrn", 300, 1, NULL, 0, 0 },
+		{ "two", "p d1/2/1/100/100/1 d1/3/1/200/100/0 n", "nrn", 300, 2,
+		  NULL, 0, 0 },
+		{ "orphan", "d1/1/0/0/100/0 n", "nDn", 0, 0,
+		  "no continued record", 2, 0 },
+		{ "not flagged", "P d1/2/1/100/200/0 n", "nrDn", 100, 0,
+		  "no continued record", 3, 0 },
+		{ "wrong seq", "p d1/2/7/100/200/0 n", "nrDn", 100, 0,
+		  "seq 1 of connection 1", 3, 0 },
+		{ "wrong conn", "p d5/0/1/100/200/0 n", "nrDn", 100, 0,
+		  "seq 1 of connection 1", 3, 0 },
+		{ "gap", "p d1/2/1/150/150/0 n", "nrDn", 100, 0, "(gap)", 3,
+		  0 },
+		{ "overlap", "p d1/2/1/100/100/1 d1/3/1/150/150/0 n", "nrDn",
+		  200, 1, "(overlap)", 4, 0 },
+		{ "past data_len", "p d1/2/1/100/250/0 n", "nrDn", 100, 0,
+		  "runs past the data part (300 bytes)", 3, 0 },
+		{ "separated", "p n d1/3/1/100/200/0 n", "nrnDn", 100, 0,
+		  "no continued record", 4, 0 },
+		/* a continuation dropped: the record is cut, nothing is
+		 * damaged */
+		{ "missing", "p n", "nrn", 100, 0, NULL, 0, 0 },
+		{ "missing last", "p d1/2/1/100/100/1 n", "nrn", 200, 1, NULL,
+		  0, 0 },
+		/* says more, but the data part is whole: fine */
+		{ "more at end", "p d1/2/1/100/200/1 n", "nrn", 300, 1, NULL,
+		  0, 0 },
+		/* a piece whose length field lies: damaged, and (as any
+		 * damaged record) its number is not counted */
+		{ "bad length", "p d1/2/1/100/200/0x n", "nrDn", 100, 0,
+		  "impossible field", 3, 1 },
+	};
+	uint8_t *img[8];
+	size_t lens[8];
+	unsigned k, i;
+
+	big_init();
+	for (i = 0; i < 8; i++)
+		img[i] = malloc(1024);
+	for (k = 0; k < ARRAY_LEN(cases); k++) {
+		const char *path = tpath("damage.pcap");
+		const char *p = cases[k].recs;
+		unsigned n = 0, strict;
+		uint64_t seq = 1;
+
+		lens[n] = hm_notify(img[n], 0);
+		n++;
+		while (*p) {
+			if (*p == ' ') {
+				p++;
+				continue;
+			}
+			if (*p == 'p' || *p == 'P') {
+				lens[n] = hm_parent(img[n], seq++, 300, 100,
+						    *p == 'p');
+				p++;
+			} else if (*p == 'n') {
+				lens[n] = hm_notify(img[n], seq++);
+				p++;
+			} else {
+				unsigned conn, s, ps, off, len, fl;
+				int used = 0;
+
+				ck_assert_int_eq(sscanf(p, "d%u/%u/%u/%u/%u/%u%n",
+							&conn, &s, &ps, &off,
+							&len, &fl, &used), 6);
+				lens[n] = hm_piece(img[n], conn, s, ps, off,
+						   len, fl);
+				p += used;
+				if (*p == 'x') {	/* length field lies */
+					put32(img[n] + 36, len + 1);
+					p++;
+				}
+				if (conn == 1)
+					seq = s + 1;
+			}
+			n++;
+		}
+		write_recs(path, VSCSI_CAP_COMPRESS_AUTO,
+			   (const uint8_t *const *)img, lens, n);
+		for (strict = 0; strict < 2; strict++) {
+			vscsi_cap_reader *r = ropen(path, strict ?
+						    VSCSI_CAP_R_STRICT : 0);
+			vscsi_cap_rstats st;
+			vscsi_cap_rec rec;
+			char got[16];
+			size_t g = 0;
+			int rc;
+
+			while ((rc = vscsi_cap_next(r, &rec)) != 0 &&
+			       g < sizeof(got) - 1) {
+				if (rc == VSCSI_ERR_DAMAGED) {
+					char at[32];
+
+					snprintf(at, sizeof(at), "record %u at ",
+						 cases[k].bad_rec);
+					ck_assert_ptr_nonnull(strstr(
+						vscsi_cap_reader_errmsg(r), at));
+					got[g++] = 'D';
+					if (cases[k].why)
+						ck_assert_msg(strstr(
+						vscsi_cap_reader_errmsg(r),
+						cases[k].why) != NULL,
+						"%s: %s", cases[k].name,
+						vscsi_cap_reader_errmsg(r));
+					if (strict)
+						break;
+					continue;
+				}
+				ck_assert_int_eq(rc, 1);
+				got[g++] = rec.type == VSCSI_REC_NOTIFY ? 'n' :
+					   rec.type == VSCSI_REC_REQUEST ? 'r' :
+									   '?';
+				if (rec.type == VSCSI_REC_REQUEST) {
+					ck_assert_msg(rec.data_cap ==
+						      cases[k].data_cap,
+						      "%s: data_cap %zu",
+						      cases[k].name,
+						      rec.data_cap);
+					ck_assert_uint_eq(rec.pieces,
+							  cases[k].pieces);
+					ck_assert(memcmp(rec.data, big_buf,
+							 rec.data_cap) == 0);
+					ck_assert_int_eq(
+						!!(rec.flags & VSCSI_RECF_CUT),
+						rec.data_cap < 300);
+				}
+			}
+			got[g] = 0;
+			vscsi_cap_reader_stats(r, &st);
+			if (strict && strchr(cases[k].want, 'D')) {
+				/* up to the damage, which sticks */
+				ck_assert_msg(strncmp(got, cases[k].want,
+						      g) == 0, "%s strict: %s",
+					      cases[k].name, got);
+				ck_assert_int_eq(got[g - 1], 'D');
+				ck_assert_int_eq(vscsi_cap_next(r, &rec),
+						 VSCSI_ERR_DAMAGED);
+			} else {
+				ck_assert_msg(strcmp(got, cases[k].want) == 0,
+					      "%s: read %s, want %s",
+					      cases[k].name, got,
+					      cases[k].want);
+				ck_assert_uint_eq(st.damaged,
+					strchr(cases[k].want, 'D') != NULL);
+				/* each record's number counted once */
+				ck_assert_uint_eq(st.seq_gaps, cases[k].gaps);
+			}
+			ck_assert_uint_eq(st.err_recno, cases[k].bad_rec);
+			vscsi_cap_reader_close(r);
+		}
+	}
+	for (i = 0; i < 8; i++)
+		free(img[i]);
+}
+END_TEST
+
+/*
+ * A continued record cut at every byte, plain (loop 0) and zstd (loop 1):
+ * notify, a request of 300 data bytes keeping 100, two pieces of 100,
+ * notify. The reader returns the whole records before the cut; the
+ * request with the pieces that are whole (a file that ends between the
+ * request and a piece gives the request cut there, no truncation, no
+ * damage); a cut inside a record is truncation (STRICT: TRUNCATED after
+ * the records before it).
+ */
+START_TEST(test_cont_truncate)
+{
+	const char *path = _i ? tpath("ctrunc.pcap.zst") : tpath("ctrunc.pcap");
+	uint8_t *img[5], *b;
+	size_t lens[5], len, cut;
+	unsigned i;
+
+	big_init();
+	for (i = 0; i < 5; i++)
+		img[i] = malloc(512);
+	lens[0] = hm_notify(img[0], 0);
+	lens[1] = hm_parent(img[1], 1, 300, 100, 1);
+	lens[2] = hm_piece(img[2], 1, 2, 1, 100, 100, VSCSI_DATAF_MORE);
+	lens[3] = hm_piece(img[3], 1, 3, 1, 200, 100, 0);
+	lens[4] = hm_notify(img[4], 4);
+	write_recs(path, VSCSI_CAP_COMPRESS_AUTO,
+		   (const uint8_t *const *)img, lens, 5);
+	b = slurp(path, &len);
+	for (cut = 0; cut <= len; cut++) {
+		/* whole records in the cut file -> records returned, and the
+		 * request's data and pieces */
+		static const unsigned want_n[] = { 0, 1, 2, 2, 2, 3 };
+		static const size_t want_cap[] = { 0, 0, 100, 200, 300, 300 };
+		size_t dlen = cut;
+		uint8_t *d = _i ? zstd_prefix(b, cut, &dlen) : NULL;
+		int boundary, strict, err = 0;
+		unsigned whole = pcap_whole_records(d ? d : b, dlen, &boundary);
+
+		free(d);
+		if (_i) {
+			/* a zstd file ends cleanly only where a frame does */
+			size_t f = 0, pos = 0;
+
+			while (pos < cut) {
+				f = ZSTD_findFrameCompressedSize(b + pos,
+								 len - pos);
+				ck_assert(!ZSTD_isError(f));
+				pos += f;
+			}
+			boundary = pos == cut;
+		}
+		ck_assert_uint_le(whole, 5);
+		for (strict = 0; strict < 2; strict++) {
+			vscsi_cap_reader *r = vscsi_cap_reader_open_fd(
+				memfd_of(b, cut),
+				strict ? VSCSI_CAP_R_STRICT : 0, &err);
+			vscsi_cap_rstats st;
+			vscsi_cap_rec rec;
+			unsigned n = 0;
+			int rc;
+
+			if (!r) {
+				ck_assert_uint_eq(whole, 0);
+				continue;
+			}
+			while ((rc = vscsi_cap_next(r, &rec)) == 1) {
+				if (rec.type == VSCSI_REC_REQUEST) {
+					ck_assert_msg(rec.data_cap ==
+						      want_cap[whole],
+						      "cut %zu: data_cap %zu",
+						      cut, rec.data_cap);
+					ck_assert_uint_eq(rec.pieces,
+						want_cap[whole] / 100 - 1);
+					ck_assert_int_eq(
+						!!(rec.flags & VSCSI_RECF_CUT),
+						want_cap[whole] < 300);
+				}
+				n++;
+			}
+			ck_assert_msg(n == want_n[whole], "cut %zu: %u records",
+				      cut, n);
+			ck_assert_int_eq(rc, strict && !boundary ?
+					 VSCSI_ERR_TRUNCATED : 0);
+			vscsi_cap_reader_stats(r, &st);
+			ck_assert_int_eq(st.truncated, !boundary);
+			ck_assert_uint_eq(st.damaged, 0);
+			vscsi_cap_reader_close(r);
+		}
+	}
+	free(b);
+	for (i = 0; i < 5; i++)
+		free(img[i]);
+}
+END_TEST
+
+/* A data part above VSCSI_CAP_REASM_MAX: the reader keeps 64 MiB of it,
+ * reads the rest, returns the record cut and goes on. */
+START_TEST(test_cont_reasm_cap)
+{
+	const char *path = tpath("huge.pcap.zst");
+	size_t n = VSCSI_CAP_REASM_MAX + 300000;
+	uint8_t *data = malloc(n);
+	vscsi_cap_writer *w = wopen(path, VSCSI_CAP_COMPRESS_AUTO, 0);
+	vscsi_cap_reader *r;
+	vscsi_cap_rstats st;
+	vscsi_cap_rec rec;
+	struct iovec iov[2] = { { big_vs, 51 }, { data, n } };
+	vscsi_cap_chain c;
+
+	big_init();
+	ck_assert_ptr_nonnull(data);
+	fill(data, n, 5);
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	ck_assert_int_eq(vscsi_cap_write_request(w, &c, iov, 2, 51, 0),
+			 VSCSI_OK);
+	ck_assert_int_eq(vscsi_cap_write_notify(w, 1, 2, 0, 0), VSCSI_OK);
+	ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
+	r = ropen(path, 0);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.data_len, n);
+	ck_assert_uint_eq(rec.data_cap, VSCSI_CAP_REASM_MAX);
+	ck_assert(rec.flags & VSCSI_RECF_CUT);
+	ck_assert_uint_eq(rec.pieces, want_pieces(51, n, UINT64_MAX));
+	ck_assert(memcmp(rec.data, data, rec.data_cap) == 0);
+	ck_assert_uint_eq(rec.digest, XXH3_64bits(data, n));
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_NOTIFY);
+	ck_assert_uint_eq(rec.seq_missing, 0);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 0);
+	vscsi_cap_reader_stats(r, &st);
+	ck_assert_uint_eq(st.reasm_capped, 1);
+	ck_assert_uint_eq(st.damaged, 0);
+	vscsi_cap_reader_close(r);
+	free(data);
+}
+END_TEST
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t follow_deadline;
+
+static int deadline_cb(void *arg)
+{
+	(void)arg;
+	return mono_ns() > follow_deadline;
+}
+
+/*
+ * FOLLOW, zstd (loop 0) and plain (loop 1): the writer puts a continued
+ * request in the file, then its pieces one at a time, each after a pause;
+ * the reader waits for them and returns the request whole as soon as the
+ * last piece (no "more") is there, before the record after it exists.
+ */
+START_TEST(test_cont_follow)
+{
+	const char *path = _i ? tpath("cfollow.pcap") : tpath("cfollow.pcap.zst");
+	int fd, status, err, go[2];
+	pid_t pid;
+	vscsi_cap_reader *r;
+	vscsi_cap_rec rec;
+
+	big_init();
+	fd = open(path, O_CREAT | O_WRONLY | O_EXCL, 0644);
+	ck_assert_int_ge(fd, 0);
+	close(fd);
+	ck_assert_int_eq(pipe(go), 0);
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		struct timespec ts = { 0, 60000000 };
+		vscsi_cap_wopts o;
+		vscsi_cap_writer *w;
+		uint8_t b[512];
+		char c;
+
+		close(go[1]);
+		memset(&o, 0, sizeof(o));
+		o.flags = VSCSI_CAP_W_OVERWRITE;
+		o.frame_ns = 3600ull * 1000000000u;	/* frames by hand */
+		w = vscsi_cap_writer_open(path, &o, &err);
+		if (!w)
+			_exit(2);
+		vscsi_cap_write_raw(w, b, hm_notify(b, 0), 0);
+		vscsi_cap_write_raw(w, b, hm_parent(b, 1, 300, 100, 1), 0);
+		vscsi_cap_writer_flush(w);
+		nanosleep(&ts, NULL);
+		vscsi_cap_write_raw(w, b, hm_piece(b, 1, 2, 1, 100, 100,
+						   VSCSI_DATAF_MORE), 0);
+		vscsi_cap_writer_flush(w);
+		nanosleep(&ts, NULL);
+		vscsi_cap_write_raw(w, b, hm_piece(b, 1, 3, 1, 200, 100, 0), 0);
+		vscsi_cap_writer_flush(w);
+		/* the next record only when the reader has the request */
+		if (read(go[0], &c, 1) != 1)
+			_exit(3);
+		vscsi_cap_write_raw(w, b, hm_notify(b, 4), 0);
+		vscsi_cap_writer_flush(w);
+		pause();
+		_exit(0);
+	}
+	close(go[0]);
+	r = vscsi_cap_reader_open(path, VSCSI_CAP_R_FOLLOW, &err);
+	ck_assert_ptr_nonnull(r);
+	follow_deadline = mono_ns() + 10000000000ull;
+	vscsi_cap_reader_set_stop_cb(r, deadline_cb, NULL);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_NOTIFY);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_REQUEST);
+	ck_assert_uint_eq(rec.data_cap, 300);
+	ck_assert_uint_eq(rec.pieces, 2);
+	ck_assert(!(rec.flags & VSCSI_RECF_CUT));
+	ck_assert(memcmp(rec.data, big_buf, 300) == 0);
+	ck_assert_int_eq(write(go[1], "g", 1), 1);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_NOTIFY);
+	ck_assert_uint_eq(rec.seq, 4);
+	ck_assert_uint_eq(rec.seq_missing, 0);
+	/* a stop ends the wait for more */
+	vscsi_cap_reader_stop(r);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 0);
+	vscsi_cap_reader_close(r);
+	close(go[1]);
+	kill(pid, SIGKILL);
+	ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+}
+END_TEST
+
+/* FOLLOW: a continued request whose pieces never come; a stop while the
+ * reader waits for them returns the request cut, then the end. */
+START_TEST(test_cont_follow_stop)
+{
+	const char *path = tpath("cstop.pcap");
+	vscsi_cap_writer *w;
+	vscsi_cap_reader *r;
+	vscsi_cap_rec rec;
+	uint8_t b[512];
+	int err;
+
+	big_init();
+	w = wopen(path, VSCSI_CAP_COMPRESS_AUTO, 0);
+	ck_assert_int_eq(vscsi_cap_write_raw(w, b, hm_parent(b, 0, 300, 100, 1),
+					     0), VSCSI_OK);
+	ck_assert_int_eq(vscsi_cap_writer_flush(w), VSCSI_OK);
+	r = vscsi_cap_reader_open(path, VSCSI_CAP_R_FOLLOW, &err);
+	ck_assert_ptr_nonnull(r);
+	follow_deadline = mono_ns() + 200000000ull;
+	vscsi_cap_reader_set_stop_cb(r, deadline_cb, NULL);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 1);
+	ck_assert_uint_eq(rec.data_cap, 100);
+	ck_assert_uint_eq(rec.pieces, 0);
+	ck_assert(rec.flags & VSCSI_RECF_CUT);
+	ck_assert_uint_ge(mono_ns(), follow_deadline);
+	ck_assert_int_eq(vscsi_cap_next(r, &rec), 0);
+	vscsi_cap_reader_close(r);
+	ck_assert_int_eq(vscsi_cap_writer_close(w), VSCSI_OK);
+}
+END_TEST
+
 static Suite *capture_suite(void)
 {
 	Suite *s = suite_create("capture");
@@ -2101,7 +3227,18 @@ static Suite *capture_suite(void)
 	tcase_add_test(tc, test_parse_every_cut);
 	tcase_add_test(tc, test_copy_raw);
 	tcase_add_test(tc, test_encode);
+	tcase_add_loop_test(tc, test_cont_roundtrip, 0, 2);
+	tcase_add_test(tc, test_cont_snaplen);
+	tcase_add_test(tc, test_cont_pieces_raw);
+	tcase_add_test(tc, test_cont_encode);
+	tcase_add_test(tc, test_cont_parse);
+	tcase_add_test(tc, test_cont_damage);
+	tcase_add_loop_test(tc, test_cont_truncate, 0, 2);
+	tcase_add_test(tc, test_cont_reasm_cap);
 	tcase_add_loop_test(slow, test_pipe_stdin, 0, 2);
+	tcase_add_loop_test(slow, test_cont_pipe, 0, 2);
+	tcase_add_loop_test(slow, test_cont_follow, 0, 2);
+	tcase_add_test(slow, test_cont_follow_stop);
 	tcase_add_loop_test(slow, test_kill9, 0, 2);
 	tcase_add_test(slow, test_kill9_midframe);
 	tcase_add_loop_test(slow, test_follow, 0, 2);

@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -279,10 +280,14 @@ START_TEST(recorder_drops_then_tells)
 	c.conn = 1;
 	c.vq = 2;
 	for (k = 0; k < 100; k++) {
-		if (px_rec_request(r, &c, k, &iov, 1, 51, k + 1) == VSCSI_OK)
+		uint64_t seq = k;
+
+		if (px_rec_request(r, &c, &seq, &iov, 1, 51, k + 1) == VSCSI_OK)
 			ok++;
 		else
 			dropped++;
+		/* one number each, dropped or not */
+		ck_assert_uint_eq(seq, k + 1);
 	}
 	ck_assert_uint_gt(dropped, 0);
 	ck_assert_uint_eq(px_rec_pending(r), dropped);
@@ -302,7 +307,12 @@ START_TEST(recorder_drops_then_tells)
 	/* --no-data: the virtio-scsi part only, the whole digest */
 	px_rec_free(r);
 	r = px_rec_new(q, 0, 1);
-	ck_assert_int_eq(px_rec_request(r, &c, 0, &iov, 1, 51, 1), VSCSI_OK);
+	{
+		uint64_t seq = 0;
+
+		ck_assert_int_eq(px_rec_request(r, &c, &seq, &iov, 1, 51, 1),
+				 VSCSI_OK);
+	}
 	{
 		pxq_ent e;
 		vscsi_cap_rec out;
@@ -459,11 +469,17 @@ START_TEST(writer_rotates_with_sessions)
 		/* different every time (zstd would find repeats) */
 		for (i = 0; i < sizeof(data); i++)
 			data[i] = (uint8_t)rand_r(&seed);
-		while (px_rec_request(r, &c, seq, &iov, 1, 51, 0)) {
+		for (;;) {
+			uint64_t t = seq;
+
+			if (px_rec_request(r, &c, &t, &iov, 1, 51, 0) ==
+			    VSCSI_OK) {
+				seq = t;
+				break;
+			}
 			px_rec_flush(r);
 			usleep(1000);
 		}
-		seq++;
 	}
 	ck_assert_int_eq(pxo_stop(w, &st), 0);
 	ck_assert_msg(st.files >= 5, "files %u records %llu bytes %llu", st.files,
@@ -489,6 +505,468 @@ START_TEST(writer_rotates_with_sessions)
 	ck_assert_uint_eq(total, 61);
 	px_rec_free(r);
 	pxq_free(q);
+	rm_tmpdir();
+}
+END_TEST
+
+/* ------------------------------------------------------------ continuations */
+
+/* n bytes no compressor can squeeze. */
+static uint8_t *rand_bytes(size_t n, unsigned seed)
+{
+	uint8_t *b = malloc(n);
+	size_t i;
+
+	ck_assert_ptr_nonnull(b);
+	for (i = 0; i < n; i++)
+		b[i] = (uint8_t)rand_r(&seed);
+	return b;
+}
+
+/* The next queue entry, parsed (VSCSI_CAP_R_PIECES view: as it is). */
+static int next_ent(pxq *q, vscsi_cap_rec *out)
+{
+	pxq_ent e;
+
+	if (!pxq_peek(q, &e))
+		return 0;
+	ck_assert_uint_eq(e.kind, PXQ_RECORD);
+	ck_assert_int_eq(vscsi_cap_parse(e.body, e.len, out), VSCSI_OK);
+	return 1;
+}
+
+/*
+ * A 1 MiB request and a completion go into the queue as a record and its
+ * continuation records (the whole payload by default), numbered one after
+ * the other; the pieces carry the data in order.
+ */
+START_TEST(recorder_continues)
+{
+	pxq *q = pxq_new(8u << 20);
+	px_rec *r = px_rec_new(q, 0, 0);
+	size_t n = 1u << 20;
+	uint8_t *b = rand_bytes(108 + n, 1);
+	struct iovec iov[2] = { { b, 51 }, { b + 51, n } };
+	vscsi_cap_chain c;
+	vscsi_cap_rec rec;
+	px_rec_stats st;
+	uint64_t seq = 5, off;
+	unsigned t, i;
+
+	/* the whole payload, up to half the queue */
+	ck_assert_uint_eq(px_rec_snaplen(r), px_rec_snap_max(q));
+	ck_assert_uint_gt(px_rec_snap_max(q), 4000000);
+	ck_assert_uint_le(px_rec_snap_max(q), 4u << 20);
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	c.vq = 2;
+	for (t = 0; t < 2; t++) {
+		uint32_t vs = t ? 108 : 51;
+		uint64_t first = seq;
+
+		iov[0].iov_len = vs;
+		iov[1].iov_base = b + vs;
+		if (t)
+			ck_assert_int_eq(px_rec_completion(r, &c, &seq,
+					 (uint32_t)(vs + n), iov, 2, vs, 3),
+					 VSCSI_OK);
+		else
+			ck_assert_int_eq(px_rec_request(r, &c, &seq, iov, 2,
+							vs, 3), VSCSI_OK);
+		/* the record and 4 continuations */
+		ck_assert_uint_eq(seq, first + 5);
+		ck_assert_int_eq(next_ent(q, &rec), 1);
+		ck_assert_uint_eq(rec.type, t ? VSCSI_REC_COMPLETION :
+						VSCSI_REC_REQUEST);
+		ck_assert_uint_eq(rec.seq, first);
+		ck_assert(rec.flags & VSCSI_RECF_CONTINUED);
+		ck_assert_uint_eq(rec.data_len, n);
+		ck_assert_uint_eq(rec.digest, XXH3_64bits(b + vs, n));
+		off = rec.data_cap;
+		ck_assert_mem_eq(rec.data, b + vs, rec.data_cap);
+		pxq_pop(q);
+		for (i = 1; i <= 4; i++) {
+			ck_assert_int_eq(next_ent(q, &rec), 1);
+			ck_assert_uint_eq(rec.type, VSCSI_REC_DATA);
+			ck_assert_uint_eq(rec.conn, 1);
+			ck_assert_uint_eq(rec.vq, 2);
+			ck_assert_uint_eq(rec.seq, first + i);
+			ck_assert_uint_eq(rec.piece.parent_seq, first);
+			ck_assert_uint_eq(rec.piece.offset, off);
+			ck_assert(memcmp(rec.data, b + vs + off,
+					 rec.data_cap) == 0);
+			ck_assert_int_eq(!!(rec.flags & VSCSI_DATAF_MORE), i < 4);
+			ck_assert(!(rec.flags & VSCSI_RECF_CUT));
+			off += rec.data_cap;
+			pxq_pop(q);
+		}
+		ck_assert_uint_eq(off, n);
+		ck_assert_int_eq(next_ent(q, &rec), 0);
+	}
+	px_rec_get_stats(r, &st);
+	ck_assert_uint_eq(st.records, 10);
+	ck_assert_uint_eq(st.pieces, 8);
+	ck_assert_uint_eq(st.cut, 0);
+	ck_assert_uint_eq(st.dropped, 0);
+	px_rec_free(r);
+	pxq_free(q);
+	free(b);
+}
+END_TEST
+
+/*
+ * All or nothing: a continued request that does not fit the queue now is
+ * dropped with its continuations (one number, one drop, nothing of it in
+ * the queue) while small records still fit; once there is room it goes in
+ * whole after the loss note. A payload above half the queue is cut at the
+ * snap length, the last piece saying so.
+ */
+START_TEST(recorder_group_all_or_nothing)
+{
+	pxq *q = pxq_new(2u << 20);
+	px_rec *r = px_rec_new(q, 0, 0);
+	size_t big = 900000, n = 4u << 20;
+	uint8_t *b = rand_bytes(51 + n, 2);
+	struct iovec iov = { b, 51 + 3000 };
+	vscsi_cap_chain c;
+	vscsi_cap_rec rec;
+	px_rec_stats st;
+	uint64_t seq = 0, used, kept;
+	unsigned i, types[8] = { 0 };
+
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	c.vq = 2;
+	/* 1.2 MiB of small requests */
+	for (i = 0; i < 400; i++)
+		ck_assert_int_eq(px_rec_request(r, &c, &seq, &iov, 1, 51, 1),
+				 VSCSI_OK);
+	used = pxq_used(q);
+	ck_assert_uint_gt(pxq_size(q) - used, 51 + 3000 + 64);
+	iov.iov_len = 51 + big;
+	ck_assert_int_eq(px_rec_request(r, &c, &seq, &iov, 1, 51, 1),
+			 VSCSI_ERR_NOSPACE);
+	ck_assert_uint_eq(seq, 401);
+	ck_assert_uint_eq(pxq_used(q), used);
+	ck_assert_uint_eq(px_rec_pending(r), 1);
+	while (next_ent(q, &rec)) {
+		types[rec.type]++;
+		ck_assert(!(rec.flags & VSCSI_RECF_CONTINUED));
+		pxq_pop(q);
+	}
+	ck_assert_uint_eq(types[VSCSI_REC_REQUEST], 400);
+	ck_assert_uint_eq(types[VSCSI_REC_DATA], 0);
+	/* room: the note, then the request whole */
+	ck_assert_int_eq(px_rec_request(r, &c, &seq, &iov, 1, 51, 1),
+			 VSCSI_OK);
+	ck_assert_uint_eq(seq, 401 + 1 + 3);
+	ck_assert_int_eq(next_ent(q, &rec), 1);
+	ck_assert_uint_eq(rec.type, VSCSI_REC_LOSS);
+	ck_assert_uint_eq(rec.loss.count, 1);
+	pxq_pop(q);
+	ck_assert_int_eq(next_ent(q, &rec), 1);
+	ck_assert_uint_eq(rec.seq, 401);
+	ck_assert(rec.flags & VSCSI_RECF_CONTINUED);
+	kept = rec.data_cap;
+	pxq_pop(q);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(next_ent(q, &rec), 1);
+		ck_assert_uint_eq(rec.type, VSCSI_REC_DATA);
+		ck_assert_uint_eq(rec.seq, 402 + i);
+		kept += rec.data_cap;
+		pxq_pop(q);
+	}
+	ck_assert_uint_eq(kept, big);
+	ck_assert_int_eq(next_ent(q, &rec), 0);
+
+	/* 4 MiB on a 2 MiB queue: kept up to the snap length */
+	iov.iov_len = 51 + n;
+	ck_assert_uint_lt(px_rec_snaplen(r), 1u << 20);
+	ck_assert_int_eq(px_rec_request(r, &c, &seq, &iov, 1, 51, 1),
+			 VSCSI_OK);
+	kept = 0;
+	while (next_ent(q, &rec)) {
+		kept += rec.data_cap + rec.hdr_cap;
+		if (rec.type == VSCSI_REC_DATA && !(rec.flags & VSCSI_DATAF_MORE))
+			ck_assert(rec.flags & VSCSI_RECF_CUT);
+		pxq_pop(q);
+	}
+	ck_assert_uint_eq(kept, px_rec_snaplen(r));
+	px_rec_get_stats(r, &st);
+	ck_assert_uint_eq(st.dropped, 1);
+	ck_assert_uint_eq(st.cut, 1);
+	px_rec_free(r);
+	pxq_free(q);
+	free(b);
+}
+END_TEST
+
+/* A sink's own numbers: a continuation's parent_seq moves with its seq. */
+START_TEST(set_seq_moves_parent)
+{
+	uint8_t b[64 + 300], hdr[51] = { 0 };
+	struct iovec iov[2] = { { hdr, 51 }, { b, 0 } };
+	vscsi_cap_rec rec, out;
+	int len;
+
+	memset(&rec, 0, sizeof(rec));
+	rec.type = VSCSI_REC_REQUEST;
+	rec.conn = 1;
+	rec.seq = 100;
+	rec.hdr_len = 51;
+	len = px_rec_encode(b, sizeof(b), &rec, iov, 1, 100, NULL);
+	ck_assert_int_gt(len, 0);
+	ck_assert_int_eq(px_rec_is_piece(b, (uint32_t)len), 0);
+	px_rec_set_seq(b, (uint32_t)len, 7);
+	ck_assert_int_eq(vscsi_cap_parse(b, (size_t)len, &out), VSCSI_OK);
+	ck_assert_uint_eq(out.seq, 7);
+
+	/* a continuation of seq 100, itself 102 */
+	{
+		static uint8_t data[300000];
+
+		iov[1].iov_base = data;
+		iov[1].iov_len = sizeof(data);
+		len = vscsi_cap_encode_data(b, sizeof(b), &rec, iov, 2,
+					    UINT64_MAX, 2, 102);
+		/* the second piece is 51 + 300000 - 2 * 261888 < 0: none;
+		 * the first is too long for b: NOSPACE */
+		ck_assert_int_eq(len, 0);
+		ck_assert_int_eq(vscsi_cap_encode_data(b, sizeof(b), &rec, iov,
+						       2, UINT64_MAX, 1, 102),
+				 VSCSI_ERR_NOSPACE);
+		len = vscsi_cap_encode_data(b, sizeof(b), &rec, iov, 2,
+					    51 + 261888 + 200, 1, 102);
+		ck_assert_int_eq(len, 40 + 251);
+	}
+	ck_assert_int_eq(px_rec_is_piece(b, (uint32_t)len), 1);
+	px_rec_set_seq(b, (uint32_t)len, 12);
+	ck_assert_int_eq(vscsi_cap_parse(b, (size_t)len, &out), VSCSI_OK);
+	ck_assert_uint_eq(out.seq, 12);
+	ck_assert_uint_eq(out.piece.parent_seq, 10);
+	/* too short to touch */
+	px_rec_set_seq(b, 10, 99);
+	ck_assert_int_eq(vscsi_cap_parse(b, (size_t)len, &out), VSCSI_OK);
+	ck_assert_uint_eq(out.seq, 12);
+}
+END_TEST
+
+/*
+ * Through the writer thread into rotated files: numbers are rebased per
+ * file (the connection starts at 100 here) and a file never ends between a
+ * record and its continuations, so every file reads without damage and
+ * every data part comes back whole.
+ */
+START_TEST(writer_continued_files)
+{
+	static const uint16_t sizes[3] = { 64, 64, 64 };
+	char file[128], name[160];
+	pxq *q = pxq_new(16u << 20);
+	px_rec *r = px_rec_new(q, 0, 0);
+	size_t n = 1u << 20;
+	uint8_t *b = rand_bytes(51 + n + 64, 3);
+	vscsi_cap_session s;
+	vscsi_cap_chain c;
+	pxo_opts o;
+	pxo_stats st;
+	pxo *w;
+	char err[256];
+	uint64_t seq = 100;
+	unsigned k, files = 0, whole = 0, small = 0;
+
+	mk_tmpdir();
+	snprintf(file, sizeof(file), "%s/c.pcap.zst", tmpdir);
+	memset(&o, 0, sizeof(o));
+	o.path = file;
+	o.rotate_bytes = 500000;
+	o.prog = "check_proxy";
+	w = pxo_start(q, &o, err, sizeof(err));
+	ck_assert_msg(w != NULL, "%s", err);
+	memset(&s, 0, sizeof(s));
+	s.num_queues = 3;
+	s.queue_sizes = sizes;
+	s.tool = "t";
+	s.tool_version = "1";
+	ck_assert_int_eq(px_rec_session(r, 1, seq++, &s, 1), 0);
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	c.vq = 2;
+	for (k = 0; k < 12; k++) {
+		/* 1 MiB (each from its own offset), then a small one */
+		struct iovec iov[2] = { { b, 51 }, { b + 51 + k, n } };
+
+		for (;;) {
+			uint64_t t = seq;
+
+			if (px_rec_request(r, &c, &t, iov, 2, 51, 0) ==
+			    VSCSI_OK) {
+				seq = t;
+				break;
+			}
+			px_rec_flush(r);
+			usleep(2000);
+		}
+		iov[1].iov_len = 100;
+		while (px_rec_request(r, &c, &seq, iov, 2, 51, 0))
+			usleep(2000);
+	}
+	ck_assert_int_eq(pxo_stop(w, &st), 0);
+	ck_assert_uint_ge(st.files, 4);
+	for (k = 0; k < 100; k++) {
+		vscsi_cap_reader *rd;
+		vscsi_cap_rstats rs;
+		vscsi_cap_rec rec;
+		int e, rc;
+
+		ck_assert_int_eq(pxo_file_name(file, k, 0, 0, name,
+					       sizeof(name)), 0);
+		if (access(name, F_OK))
+			break;
+		files++;
+		rd = vscsi_cap_reader_open(name, VSCSI_CAP_R_STRICT, &e);
+		ck_assert_ptr_nonnull(rd);
+		while ((rc = vscsi_cap_next(rd, &rec)) == 1) {
+			if (rec.type != VSCSI_REC_REQUEST)
+				continue;
+			if (rec.data_len == 100) {
+				small++;
+				continue;
+			}
+			ck_assert_uint_eq(rec.data_len, n);
+			ck_assert_uint_eq(rec.data_cap, n);
+			ck_assert_uint_eq(rec.pieces, 4);
+			ck_assert(!(rec.flags & VSCSI_RECF_CUT));
+			ck_assert_uint_eq(XXH3_64bits(rec.data, n), rec.digest);
+			whole++;
+		}
+		ck_assert_msg(rc == 0, "%s: %s", name,
+			      vscsi_cap_reader_errmsg(rd));
+		vscsi_cap_reader_stats(rd, &rs);
+		ck_assert_uint_eq(rs.damaged, 0);
+		ck_assert_uint_eq(rs.seq_missing, 0);
+		vscsi_cap_reader_close(rd);
+	}
+	ck_assert_uint_eq(files, st.files);
+	ck_assert_uint_eq(whole, 12);
+	ck_assert_uint_eq(small, 12);
+	px_rec_free(r);
+	pxq_free(q);
+	free(b);
+	rm_tmpdir();
+}
+END_TEST
+
+/* The monitor client of monitor_skips_pieces: reads its stream to the
+ * end; what it checks is in mon_result. */
+struct mon_result {
+	int fd;
+	const uint8_t *b;
+	unsigned got;
+	int bad_rc;
+	uint64_t damaged;
+	char msg[256];
+};
+
+static void *mon_reader(void *arg)
+{
+	struct mon_result *m = arg;
+	vscsi_cap_reader *rd;
+	vscsi_cap_rstats rs;
+	vscsi_cap_rec rec;
+	int e, rc;
+
+	rd = vscsi_cap_reader_open_fd(m->fd, 0, &e);
+	if (!rd) {
+		m->bad_rc = e;
+		return NULL;
+	}
+	while ((rc = vscsi_cap_next(rd, &rec)) != 0) {
+		if (rc != 1) {
+			m->bad_rc = rc;
+			snprintf(m->msg, sizeof(m->msg), "%s",
+				 vscsi_cap_reader_errmsg(rd));
+			continue;
+		}
+		if (rec.type != VSCSI_REC_REQUEST)
+			continue;
+		/* whole, or cut where what it got ends */
+		if (rec.head >= 8 || memcmp(rec.data, m->b + 51 + rec.head,
+					    rec.data_cap) != 0)
+			m->bad_rc = VSCSI_ERR_INVALID;
+		m->got++;
+	}
+	vscsi_cap_reader_stats(rd, &rs);
+	m->damaged = rs.damaged;
+	vscsi_cap_reader_close(rd);
+	return NULL;
+}
+
+/*
+ * A monitor client too slow for 1 MiB requests (it starts reading only
+ * when all is queued): what it misses, it misses whole (a continuation
+ * whose record it did not get, or after one it did not get, is not sent),
+ * so its stream has losses but no damage.
+ */
+START_TEST(monitor_skips_pieces)
+{
+	char sock[160];
+	pxq *q = pxq_new(32u << 20);
+	px_rec *r = px_rec_new(q, 0, 0);
+	size_t n = 1u << 20;
+	uint8_t *b = rand_bytes(51 + n + 64, 4);
+	struct mon_result m;
+	vscsi_cap_chain c;
+	pthread_t th;
+	pxo_opts o;
+	pxo_stats st;
+	pxo *w;
+	char err[256];
+	uint64_t seq = 0;
+	unsigned k, tries = 0;
+
+	mk_tmpdir();
+	snprintf(sock, sizeof(sock), "%s/mon.sock", tmpdir);
+	memset(&o, 0, sizeof(o));
+	o.monitor = sock;
+	o.mode = 0600;
+	o.monitor_buf = 1;	/* the least: one record and a bit */
+	o.prog = "check_proxy";
+	w = pxo_start(q, &o, err, sizeof(err));
+	ck_assert_msg(w != NULL, "%s", err);
+	memset(&m, 0, sizeof(m));
+	m.b = b;
+	m.fd = vu_connect(sock);
+	ck_assert_int_ge(m.fd, 0);
+	do {
+		usleep(5000);
+		pxo_get_stats(w, &st);
+	} while (st.clients == 0 && tries++ < 400);
+	ck_assert_uint_eq(st.clients, 1);
+	memset(&c, 0, sizeof(c));
+	c.conn = 1;
+	c.vq = 2;
+	for (k = 0; k < 8; k++) {
+		struct iovec iov[2] = { { b, 51 }, { b + 51 + k, n } };
+
+		c.head = k;
+		ck_assert_int_eq(px_rec_request(r, &c, &seq, iov, 2, 51, 0),
+				 VSCSI_OK);
+		ck_assert_int_eq(px_rec_notify(r, 1, seq++, 2, 0, 0), VSCSI_OK);
+	}
+	tries = 0;
+	while (pxq_used(q) && tries++ < 1000)
+		usleep(2000);
+	ck_assert_int_eq(pthread_create(&th, NULL, mon_reader, &m), 0);
+	usleep(300000);
+	ck_assert_int_eq(pxo_stop(w, &st), 0);
+	ck_assert_int_eq(pthread_join(th, NULL), 0);
+	ck_assert_uint_gt(st.mon_dropped, 0);
+	ck_assert_msg(m.bad_rc == 0, "%d: %s", m.bad_rc, m.msg);
+	ck_assert_uint_eq(m.damaged, 0);
+	ck_assert_uint_gt(m.got, 0);
+	px_rec_free(r);
+	pxq_free(q);
+	free(b);
 	rm_tmpdir();
 }
 END_TEST
@@ -831,6 +1309,11 @@ static Suite *proxy_suite(void)
 	tcase_add_test(t, recorder_drops_then_tells);
 	tcase_add_test(t, file_names);
 	tcase_add_test(t, writer_rotates_with_sessions);
+	tcase_add_test(t, recorder_continues);
+	tcase_add_test(t, recorder_group_all_or_nothing);
+	tcase_add_test(t, set_seq_moves_parent);
+	tcase_add_test(t, writer_continued_files);
+	tcase_add_test(t, monitor_skips_pieces);
 	tcase_add_test(t, relay_replies_adjusted);
 	tcase_add_test(t, relay_unknown_passes);
 	tcase_add_test(t, relay_mem_table_and_rings);

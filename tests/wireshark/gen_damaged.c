@@ -3,11 +3,13 @@
  * dissector's robustness test (no Lua error, no malformed-packet exception
  * on any of them). From each record of an input capture it writes the
  * record, then copies with random bytes changed, cut at a random length,
- * or with a header length field changed; then records that break each rule
+ * or with a header length field changed (the input is read with its data
+ * continuation records as they are); then records that break each rule
  * of vscsi-capture(5) DAMAGE and VERSION RULES on purpose (short, version 0
  * and 2, unknown types, hdr_len out of range, rec_len not the caplen, a
  * body longer than version 1 writes, raw bytes beyond the lengths, a
- * sequence gap).
+ * sequence gap, data continuations that continue nothing or whose length
+ * lies).
  *
  * Usage: gen_damaged IN OUT [SEED]   (prints the number of records)
  */
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	srand(argc == 4 ? (unsigned)strtoul(argv[3], NULL, 10) : 11u);
-	rd = vscsi_cap_reader_open(argv[1], 0, &err);
+	rd = vscsi_cap_reader_open(argv[1], VSCSI_CAP_R_PIECES, &err);
 	if (!rd) {
 		fprintf(stderr, "gen_damaged: %s: %s\n", argv[1],
 			vscsi_strerror(err));
@@ -150,7 +152,7 @@ int main(int argc, char **argv)
 	put(b, hdr(b, 1, 9, 24, 30, 4));	/* an unknown type */
 	put(b, hdr(b, 1, 1, 20, 80, 5));	/* hdr_len below 24 */
 	put(b, hdr(b, 1, 2, 90, 80, 6));	/* hdr_len above rec_len */
-	for (t = 1; t <= 6; t++)		/* hdr_len below the body */
+	for (t = 1; t <= 7; t++)		/* hdr_len below the body */
 		put(b, hdr(b, 1, t, 30, 40, 7));
 	hdr(b, 1, 1, 64, 80, 8);		/* rec_len not the caplen */
 	le32(b + 4, 81);
@@ -183,6 +185,25 @@ int main(int argc, char **argv)
 	hdr(b, 1, 5, 48, 48 + 5, 41);		/* loss text, not UTF-8 */
 	memcpy(b + 48, "\xff\xfe\x00\x01x", 5);
 	put(b, 53);
+	hdr(b, 1, 7, 40, 50, 42);		/* a continuation of nothing */
+	le32(b + 24, 41);
+	le32(b + 32, 100);
+	le32(b + 36, 10);
+	put(b, 50);
+	hdr(b, 1, 2, 64, 64 + 20, 43);		/* continued, then a piece */
+	le16(b + 14, 0x0008 | 0x0100);		/* whose length lies */
+	le32(b + 44, 12);
+	le32(b + 48, 100);
+	put(b, 84);
+	hdr(b, 1, 7, 40, 50, 44);
+	le32(b + 24, 43);
+	le32(b + 32, 8);
+	le32(b + 36, 11);
+	put(b, 50);
+	hdr(b, 1, 7, 40, 40, 45);		/* offset + length past 2^32 */
+	le32(b + 24, 43);
+	le32(b + 32, 0xffffffffu);
+	put(b, 40);
 	/* random headers over random bytes */
 	for (k = 0; k < 400; k++) {
 		size_t m = 24 + rnd(200);

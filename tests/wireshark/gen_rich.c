@@ -667,6 +667,84 @@ static void gen_events(struct conn *cn)
 
 /* ------------------------------------------------------------ main */
 
+/*
+ * A WRITE(10) of 600 KiB and its completion on a connection of their own
+ * (numbered from 0 here), the data part longer than one record: the
+ * request goes on in two data continuation records (vscsi-capture(5)),
+ * written as the recorder writes them, whatever the writer's snap length.
+ */
+static void big_write(uint32_t id)
+{
+	static uint8_t data[600 * 1024], rec[VSCSI_CAP_MAX_RECORD];
+	vscsi_vs_cfg cfg;
+	vscsi_cmd_req rq;
+	vscsi_cap_rec r;
+	struct iovec iov[2];
+	uint8_t hdr[64], resp[12 + 96];
+	unsigned i, n;
+	int hl, len;
+
+	vscsi_vs_cfg_default(&cfg);
+	memset(&rq, 0, sizeof(rq));
+	vscsi_lun_encode(rq.lun.raw, 0, 1, 1);
+	rq.tag = 0x600;
+	rq.cdb_size = (uint16_t)cfg.cdb_size;
+	rq.cdb[0] = 0x2a;			/* WRITE(10), LBA 0x1000 */
+	rq.cdb[4] = 0x10;
+	rq.cdb[7] = (sizeof(data) / 512) >> 8;	/* 1200 blocks */
+	rq.cdb[8] = (sizeof(data) / 512) & 0xff;
+	hl = vscsi_vs_cmd_req_build(&cfg, &rq, hdr, sizeof(hdr));
+	check(hl, "big request header");
+	if (hl < 0)
+		return;
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)rnd(256);
+	iov[0].iov_base = hdr;
+	iov[0].iov_len = (size_t)hl;
+	iov[1].iov_base = data;
+	iov[1].iov_len = sizeof(data);
+	memset(&r, 0, sizeof(r));
+	r.type = VSCSI_REC_REQUEST;
+	r.conn = id;
+	r.vq = 2;
+	r.head = 1;
+	r.n_readable = 2;
+	r.n_writable = 1;
+	r.readable_bytes = (uint32_t)hl + sizeof(data);
+	r.writable_bytes = sizeof(resp);
+	r.hdr_len = (uint32_t)hl;
+	len = vscsi_cap_encode(rec, sizeof(rec), &r, iov, 2,
+			       VSCSI_CAP_SNAPLEN_WHOLE, VSCSI_CAP_ENC_COMPUTE |
+			       VSCSI_CAP_ENC_CONTINUE, NULL);
+	check(len, "big request");
+	check(vscsi_cap_write_raw(w, rec, (size_t)len, tick()), "big request");
+	records++;
+	n = vscsi_cap_pieces((uint64_t)hl, (uint64_t)hl + sizeof(data),
+			     VSCSI_CAP_SNAPLEN_WHOLE, NULL);
+	for (i = 1; i <= n; i++) {
+		len = vscsi_cap_encode_data(rec, sizeof(rec), &r, iov, 2,
+					    VSCSI_CAP_SNAPLEN_WHOLE, i, i);
+		check(len, "data continuation");
+		check(vscsi_cap_write_raw(w, rec, (size_t)len, tick()),
+		      "data continuation");
+		records++;
+	}
+	memset(resp, 0, sizeof(resp));
+	iov[0].iov_base = resp;
+	iov[0].iov_len = sizeof(resp);
+	r.type = VSCSI_REC_COMPLETION;
+	r.seq = 1 + n;
+	r.used_len = sizeof(resp);
+	r.hdr_len = sizeof(resp);
+	len = vscsi_cap_encode(rec, sizeof(rec), &r, iov, 1,
+			       VSCSI_CAP_SNAPLEN_WHOLE, VSCSI_CAP_ENC_COMPUTE |
+			       VSCSI_CAP_ENC_CONTINUE, NULL);
+	check(len, "big completion");
+	check(vscsi_cap_write_raw(w, rec, (size_t)len, tick()),
+	      "big completion");
+	records++;
+}
+
 static void session(struct conn *cn, unsigned flags)
 {
 	static const uint16_t qs[4] = { 128, 128, 256, 256 };
@@ -758,6 +836,7 @@ int main(int argc, char **argv)
 	gen_events(&c2);
 	run_commands(&c3, 60, 0);
 	complete_some(&c3, 3);	/* three stay in flight */
+	big_write(4);
 	check(vscsi_cap_write_loss(w, VSCSI_CAP_CONN_NONE, 12,
 				   VSCSI_LOSS_WRITE_ERROR, ts, "disk full",
 				   tick()),

@@ -59,6 +59,9 @@ struct pxo_client {
 	size_t off, len, cap;
 	uint64_t drop_pend, drop_since;
 	struct pxo_seqmap seq;
+	int skip_data;		/* drop data continuations until the next
+				 * other record: 1 after a drop (counted),
+				 * 2 when just connected (not counted) */
 };
 
 struct pxo {
@@ -324,8 +327,7 @@ static void pxo_file_put(pxo *o, uint8_t *rec, uint32_t len, uint64_t ts,
 {
 	if (!o->w)
 		return;
-	if (len >= 24)
-		vscsi_put_le64(rec + PXO_SEQ_OFF, seq);
+	px_rec_set_seq(rec, len, seq);
 	vscsi_cap_write_raw(o->w, rec, len, ts);
 	o->st.file_records++;
 }
@@ -472,8 +474,7 @@ static int pxo_client_append(struct pxo_client *c, const uint8_t *rec,
 	vscsi_put_le32(p + 8, len);
 	vscsi_put_le32(p + 12, len);
 	memcpy(p + PXO_PCAP_REC, rec, len);
-	if (len >= 24)
-		vscsi_put_le64(p + PXO_PCAP_REC + PXO_SEQ_OFF, seq);
+	px_rec_set_seq(p + PXO_PCAP_REC, len, seq);
 	c->len += need;
 	return 0;
 }
@@ -532,8 +533,19 @@ static int pxo_client_note(pxo *o, struct pxo_client *c, uint64_t now)
 static void pxo_client_put(pxo *o, struct pxo_client *c, const uint8_t *rec,
 			   uint32_t len, uint64_t ts)
 {
-	uint64_t seq = len >= 24 ? pxo_seq_map(&c->seq, rec) : 0;
+	int piece = px_rec_is_piece(rec, len);
+	uint64_t seq;
 	int ok;
+
+	/* the pieces of a record this client did not get */
+	if (piece && c->skip_data) {
+		if (c->skip_data == 1) {
+			c->drop_pend++;
+			o->st.mon_dropped++;
+		}
+		return;
+	}
+	seq = len >= 24 ? pxo_seq_map(&c->seq, rec) : 0;
 
 	/* full: give the socket what it takes now, then try again */
 	if (c->len + PXO_PCAP_REC + len + PXO_NOTE_LEN > c->cap)
@@ -543,11 +555,14 @@ static void pxo_client_put(pxo *o, struct pxo_client *c, const uint8_t *rec,
 
 	if (ok) {
 		o->st.mon_records++;
+		if (!piece)
+			c->skip_data = 0;
 	} else {
 		if (!c->drop_pend)
 			c->drop_since = ts;
 		c->drop_pend++;
 		o->st.mon_dropped++;
+		c->skip_data = 1;
 	}
 }
 
@@ -570,6 +585,7 @@ static void pxo_accept(pxo *o)
 	c = &o->cl[o->ncl];
 	memset(c, 0, sizeof(*c));
 	c->fd = fd;
+	c->skip_data = 2;
 	c->cap = o->o.monitor_buf ? o->o.monitor_buf : PXO_CLIENT_BUF;
 	if (c->cap < VSCSI_CAP_MAX_RECORD + 4096)
 		c->cap = VSCSI_CAP_MAX_RECORD + 4096;
@@ -617,8 +633,10 @@ static void pxo_entry(pxo *o, const pxq_ent *e)
 			pxo_sess_put(o, e->body, e->len);
 		if (o->w) {
 			/* a new file before the record that finds the
-			 * limit passed (so no empty file trails) */
-			pxo_rotate_check(o);
+			 * limit passed (so no empty file trails); never
+			 * between a record and its continuations */
+			if (!px_rec_is_piece(e->body, e->len))
+				pxo_rotate_check(o);
 			pxo_file_put(o, (uint8_t *)(uintptr_t)e->body, e->len,
 				     e->ts_ns, pxo_seq_map(&o->fseq, e->body));
 		}

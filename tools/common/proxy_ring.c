@@ -511,7 +511,7 @@ unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 		p->st.bytes_out += ch.out_len;
 		if (p->o.rec) {
 			px_session(c);
-			px_rec_request(p->o.rec, &s->shape, px_next_seq(c),
+			px_rec_request(p->o.rec, &s->shape, &c->seq,
 				       ch.iov, ch.n_out,
 				       px_req_vs(c, r->q, ch.out_len), s->ts);
 		}
@@ -598,7 +598,7 @@ unsigned px_ring_used(px_conn *c, struct px_ring *r)
 			if (!now)
 				now = px_rec_now();
 			px_session(c);
-			px_rec_completion(p->o.rec, &s->shape, px_next_seq(c),
+			px_rec_completion(p->o.rec, &s->shape, &c->seq,
 					  len, c->iov, k,
 					  px_resp_vs(c, r->q, len), now);
 		}

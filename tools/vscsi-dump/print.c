@@ -308,6 +308,9 @@ static void pl_rec_text(const dump_opts *o, const dump_ev *e)
 			pl_puts(" packed");
 		if (r->raw_len < full)
 			pl_printf(" kept=%zu/%" PRIu64, r->raw_len, full);
+		/* -vv: the records the data came in */
+		if (r->pieces && o->verbose >= 2)
+			pl_printf(" pieces=%u", r->pieces + 1);
 		if (r->data_len)
 			pl_printf(" digest=0x%016" PRIx64, r->digest);
 	} else if (r->type == VSCSI_REC_VHOST_USER) {
@@ -351,6 +354,9 @@ static void pl_rec_json(const dump_opts *o, const dump_ev *e)
 	if (o->verbose >= 2) {
 		size_t n = r->raw_len < DUMP_RAW_MAX ? r->raw_len :
 						       DUMP_RAW_MAX;
+
+		if (r->pieces)
+			pl_printf(",\"pieces\":%u", r->pieces + 1);
 
 		pl_printf(",\"raw_len\":%zu,\"raw\":\"", r->raw_len);
 		pl_hex(r->raw, n);

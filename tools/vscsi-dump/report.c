@@ -560,7 +560,8 @@ static void report_json_path(const char *path)
 	putchar('"');
 }
 
-static void report_summary(const dump_report *rp, const dump_totals *tot)
+static void report_summary(const dump_report *rp, const dump_totals *tot,
+			   const vscsi_cap_rstats *rst)
 {
 	static const char *const names[] = {
 		NULL, "requests", "completions", "vhost-user", "session",
@@ -579,9 +580,10 @@ static void report_summary(const dump_report *rp, const dump_totals *tot)
 			printf(",\"path\":");
 			report_json_path(tot->path);
 		}
-		printf(",\"records\":%" PRIu64 ",\"first_ns\":%" PRIu64
-		       ",\"last_ns\":%" PRIu64 "}\n", all, tot->t0_ns,
-		       tot->last_ns);
+		printf(",\"records\":%" PRIu64 ",\"continued\":%" PRIu64
+		       ",\"pieces\":%" PRIu64 ",\"first_ns\":%" PRIu64
+		       ",\"last_ns\":%" PRIu64 "}\n", all, rst->continued,
+		       rst->pieces, tot->t0_ns, tot->last_ns);
 		return;
 	}
 	if (!rp->o->interval_ns || !rp->path)
@@ -591,6 +593,12 @@ static void report_summary(const dump_report *rp, const dump_totals *tot)
 		printf("%s %" PRIu64 " %s", i == 1 ? ":" : ",", tot->by_type[i],
 		       names[i]);
 	printf("\n");
+	/* data parts put back together from data continuation records */
+	if (rst->pieces)
+		printf("pieces   %" PRIu64 " data continuation record%s put "
+		       "back into %" PRIu64 " record%s\n", rst->pieces,
+		       rst->pieces == 1 ? "" : "s", rst->continued,
+		       rst->continued == 1 ? "" : "s");
 	vscsi_stats_span(rp->s, NULL, &first, &last);
 	if (!all) {
 		printf("\n");
@@ -615,7 +623,7 @@ void dump_report_finish(dump_report *rp, const dump_totals *tot,
 	uint64_t first, last;
 
 	if (!rp->o->interval_ns) {
-		report_summary(rp, tot);
+		report_summary(rp, tot, rst);
 		vscsi_stats_span(rp->s, NULL, &first, &last);
 		vscsi_stats_settle(rp->s, last);
 		report_tables(rp, first, last > first ? last - first : 0);
@@ -631,7 +639,7 @@ void dump_report_finish(dump_report *rp, const dump_totals *tot,
 			report_interval(rp, end < full ? end : full);
 		}
 		report_empty_flush(rp);
-		report_summary(rp, tot);
+		report_summary(rp, tot, rst);
 	}
 	report_inflight(rp, tot, t);
 	report_lost(rp, tot, t, rst);

@@ -44,7 +44,7 @@ int rp_rec_open(replay *r, const char *path, char *err, size_t errlen)
 		s.features = cfg.features;
 		s.cdb_size = cfg.cdb_size;
 		s.sense_size = cfg.sense_size;
-		s.snaplen = VSCSI_CAP_SNAPLEN_MAX;
+		s.snaplen = VSCSI_CAP_SNAPLEN_WHOLE;	/* wo.snaplen 0 */
 		s.num_queues = (uint16_t)nq;
 		s.queue_sizes = qs;
 		s.tool = REPLAY_PROG;

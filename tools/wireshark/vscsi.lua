@@ -7,7 +7,9 @@
 -- decodes every record type of layout version 1: requests and completions
 -- (chain shape, lengths, digest, then the virtio-scsi command, TMF, AN or
 -- event with the SCSI CDB, status and sense), vhost-user messages, session,
--- loss and notify records. Each completion is paired with its request by
+-- loss and notify records, and data continuations (the rest of a data part
+-- too long for one record: shown piece by piece, linked to the record they
+-- continue, not put back together). Each completion is paired with its request by
 -- (conn, vq, head), which gives vscsi.request_in / vscsi.response_in and
 -- vscsi.latency.
 --
@@ -32,6 +34,7 @@ T.rec_type = {
 [4]="session",
 [5]="loss",
 [6]="notify",
+[7]="data",
 }
 T.loss_reason = {
 [0]="unknown",
@@ -1396,8 +1399,9 @@ local SENSE_DESC = { [0] = "information", [1] = "command-specific information",
 
 -- Record types and the header lengths version 1 writes (the minimum).
 local REC_REQUEST, REC_COMPLETION, REC_VHOST_USER = 1, 2, 3
-local REC_SESSION, REC_LOSS, REC_NOTIFY = 4, 5, 6
-local MIN_HDR = { [1] = 64, [2] = 64, [3] = 32, [4] = 56, [5] = 48, [6] = 32 }
+local REC_SESSION, REC_LOSS, REC_NOTIFY, REC_DATA = 4, 5, 6, 7
+local MIN_HDR = { [1] = 64, [2] = 64, [3] = 32, [4] = 56, [5] = 48, [6] = 32,
+	[7] = 40 }
 
 ------------------------------------------------------------------ fields
 
@@ -1417,6 +1421,8 @@ fld("vq", ProtoField.uint16("vscsi.vq", "Virtqueue"))
 fld("flags", ProtoField.uint16("vscsi.flags", "Flags", base.HEX))
 fld("f_indirect", ProtoField.bool("vscsi.flags.indirect", "Indirect table", 16, nil, 0x0001))
 fld("f_packed", ProtoField.bool("vscsi.flags.packed", "Packed virtqueue", 16, nil, 0x0002))
+fld("f_continued", ProtoField.bool("vscsi.flags.continued", "Data part continued in data records", 16, nil, 0x0008))
+fld("f_more", ProtoField.bool("vscsi.flags.more", "Another continuation follows", 16, nil, 0x0001))
 fld("f_legacy", ProtoField.bool("vscsi.flags.legacy", "Legacy interface (no VERSION_1)", 16, nil, 0x0001))
 fld("f_big_endian", ProtoField.bool("vscsi.flags.big_endian", "Legacy guest is big-endian", 16, nil, 0x0002))
 fld("f_cut", ProtoField.bool("vscsi.flags.cut", "Cut at the snap length", 16, nil, 0x0100))
@@ -1611,6 +1617,12 @@ fld("l_reason", ProtoField.uint32("vscsi.loss.reason", "Reason", base.DEC, T.los
 fld("l_reserved", ProtoField.uint32("vscsi.loss.reserved", "Reserved"))
 fld("l_text", ProtoField.string("vscsi.loss.text", "Text"))
 fld("n_kind", ProtoField.uint32("vscsi.notify.kind", "Kind", base.DEC, NOTIFY_KIND))
+-- data continuation
+fld("d_parent_seq", ProtoField.uint64("vscsi.data.parent_seq", "Continues seq"))
+fld("d_offset", ProtoField.uint32("vscsi.data.offset", "Offset in the data part"))
+fld("d_length", ProtoField.uint32("vscsi.data.length", "Piece length"))
+fld("d_bytes", ProtoField.bytes("vscsi.data.bytes", "Piece"))
+fld("d_parent", ProtoField.framenum("vscsi.data.parent_in", "Continues the record in"))
 fld("n_reserved", ProtoField.uint32("vscsi.notify.reserved", "Reserved"))
 
 local fields = {}
@@ -1653,11 +1665,13 @@ p.experts = { E.damaged, E.truncated, E.skipped, E.cut, E.error, E.unpaired,
 --   cfg[frame] = the session configuration in force for that record
 --   sess[conn] = the configuration of the last session record
 --   last_seq[conn] = sequence number last seen; gap[frame] = records missing
+--   cont = { seq=, frame=, conn= } of the last record flagged continued;
+--   dpar[frame] = the frame a data continuation continues
 local S
 
 local function state_reset()
 	S = { pending = {}, req = {}, pair = {}, lat = {}, cfg = {}, sess = {},
-		last_seq = {}, gap = {} }
+		last_seq = {}, gap = {}, dpar = {} }
 end
 state_reset()
 
@@ -2769,6 +2783,51 @@ local function dissect_notify(tvb, root)
 	return name_or(NOTIFY_KIND, tvb(24, 4):le_uint())
 end
 
+-- vscsi-capture(5) DATA CONTINUATION: 24 parent_seq (le64)  32 offset
+-- (le32)  36 length (le32), then the piece. Shown as it is; the reader of
+-- the library puts the pieces back into their record.
+local function dissect_data(tvb, pinfo, root, h, raw_off, raw_len)
+	local pseq = tvb(24, 8):le_uint64()
+	local off = tvb(32, 4):le_uint()
+	local len = tvb(36, 4):le_uint()
+	root:add_le(F.d_parent_seq, tvb(24, 8))
+	root:add_le(F.d_offset, tvb(32, 4))
+	root:add_le(F.d_length, tvb(36, 4))
+	if raw_len > 0 then
+		root:add(F.d_bytes, tvb(raw_off, raw_len))
+	end
+	if not pinfo.visited then
+		local c = S.cont
+		if c and c.conn == h.conn and c.seq == pseq then
+			S.dpar[pinfo.number] = c.frame
+		end
+		if band(h.flags, 0x0001) == 0 then
+			S.cont = nil
+		end
+	end
+	local pf = S.dpar[pinfo.number]
+	if pf then
+		root:add(F.d_parent, tvb(24, 8), pf):set_generated()
+	end
+	local text = string.format("continuation of seq %s at offset %d (%d bytes)",
+		tostring(pseq), off, len)
+	if len ~= raw_len then
+		root:add_proto_expert_info(E.damaged, string.format(
+			"length %d differs from the %d raw bytes", len, raw_len))
+		text = text .. " damaged"
+	elseif not pf then
+		root:add_proto_expert_info(E.damaged, "no continued record with this seq before it")
+	end
+	if band(h.flags, 0x0001) ~= 0 then
+		text = text .. ", more follow"
+	elseif band(h.flags, 0x0100) ~= 0 then
+		text = text .. ", the last; the data part is cut after it"
+	else
+		text = text .. ", the last"
+	end
+	return text
+end
+
 -- vscsi-capture(5) RECORD HEADER:
 --   0 version  1 type  2 hdr_len (le16)  4 rec_len (le32)  8 conn (le32)
 --   12 vq (le16)  14 flags (le16)  16 seq (le64)  24 type body ... hdr_len
@@ -2811,6 +2870,9 @@ function p.dissector(tvb, pinfo, tree)
 	if h.type == REC_REQUEST or h.type == REC_COMPLETION then
 		fi:add_le(F.f_indirect, tvb(14, 2))
 		fi:add_le(F.f_packed, tvb(14, 2))
+		fi:add_le(F.f_continued, tvb(14, 2))
+	elseif h.type == REC_DATA then
+		fi:add_le(F.f_more, tvb(14, 2))
 	elseif h.type == REC_SESSION then
 		fi:add_le(F.f_legacy, tvb(14, 2))
 		fi:add_le(F.f_big_endian, tvb(14, 2))
@@ -2831,6 +2893,10 @@ function p.dissector(tvb, pinfo, tree)
 	if S.gap[pinfo.number] then
 		root:add_proto_expert_info(E.seq_gap, tostring(S.gap[pinfo.number]) ..
 			" records of this connection are missing")
+	end
+	-- pieces follow their record at once: any other record ends them
+	if not pinfo.visited and h.type ~= REC_DATA then
+		S.cont = nil
 	end
 
 	local tname = name_or(T.rec_type, h.type)
@@ -2873,7 +2939,19 @@ function p.dissector(tvb, pinfo, tree)
 
 	local text
 	if h.type == REC_REQUEST or h.type == REC_COMPLETION then
+		-- a continued record: its pieces follow it (first pass)
+		if not pinfo.visited then
+			if band(h.flags, 0x0008) ~= 0 then
+				S.cont = { conn = h.conn, seq = tvb(16, 8):le_uint64(),
+					frame = pinfo.number }
+			end
+		end
 		text = dissect_chain(tvb, pinfo, root, h, raw_off, raw_len)
+		if band(h.flags, 0x0008) ~= 0 then
+			text = text .. " [continued]"
+		end
+	elseif h.type == REC_DATA then
+		text = dissect_data(tvb, pinfo, root, h, raw_off, raw_len)
 	elseif h.type == REC_VHOST_USER then
 		local dir, channel = tvb(24, 1):uint(), tvb(25, 1):uint()
 		local msg_len = tvb(28, 4):le_uint()

@@ -25,6 +25,10 @@
  * equal the pcap caplen. Newer writers may append fields to a body (a larger
  * hdr_len); readers skip them.
  *
+ * A request or completion whose data part does not fit one pcap record goes
+ * on in data continuation records (VSCSI_REC_DATA) written right after it;
+ * the reader puts the pieces back together (vscsi_cap_next()).
+ *
  * Threads: a writer or a reader is used by one thread at a time; different
  * handles are independent. vscsi_cap_reader_stop() alone may be called from
  * another thread or a signal handler.
@@ -62,15 +66,27 @@ extern "C" {
 #define VSCSI_CAP_SESSION_HDR_LEN 56
 #define VSCSI_CAP_LOSS_HDR_LEN 48
 #define VSCSI_CAP_NOTIFY_HDR_LEN 32
+#define VSCSI_CAP_DATA_HDR_LEN 40
 
 /*
  * Largest pcap record: libpcap refuses a caplen above 262144 for the USER
  * link types, so this is also the snap length written in the pcap header.
- * The writer's snap length (raw bytes kept per record) is at most
- * VSCSI_CAP_SNAPLEN_MAX so that the largest record header still fits.
+ * One record holds at most VSCSI_CAP_SNAPLEN_MAX raw bytes, so that the
+ * largest record header still fits. A request's or completion's data part
+ * beyond that goes on in continuation records (VSCSI_REC_DATA) of at most
+ * VSCSI_CAP_PIECE_MAX bytes each, up to the writer's snap length.
  */
 #define VSCSI_CAP_MAX_RECORD 262144u
 #define VSCSI_CAP_SNAPLEN_MAX (VSCSI_CAP_MAX_RECORD - 256u)
+#define VSCSI_CAP_PIECE_MAX VSCSI_CAP_SNAPLEN_MAX
+
+/* A snap length that keeps every byte (full lengths are at most 2^32-1). */
+#define VSCSI_CAP_SNAPLEN_WHOLE 0xffffffffu
+
+/* Most data bytes the reader puts back together for one record
+ * (vscsi_cap_next()); the rest of a longer data part is read and left
+ * out, and the record is returned cut. */
+#define VSCSI_CAP_REASM_MAX (64u << 20)
 
 /* Defaults of the writer. */
 #define VSCSI_CAP_ZSTD_LEVEL 3
@@ -81,7 +97,7 @@ extern "C" {
 /* vq value of records that belong to no virtqueue. */
 #define VSCSI_CAP_VQ_NONE 0xffffu
 
-/* Record types (byte 1). 0 is never written; 7..255 are for later versions
+/* Record types (byte 1). 0 is never written; 8..255 are for later versions
  * and are skipped (and counted) by this reader. */
 enum vscsi_rec_type {
 	VSCSI_REC_REQUEST = 1,		/* a chain made available */
@@ -90,6 +106,9 @@ enum vscsi_rec_type {
 	VSCSI_REC_SESSION = 4,		/* session metadata */
 	VSCSI_REC_LOSS = 5,		/* records were dropped */
 	VSCSI_REC_NOTIFY = 6,		/* kick or call */
+	VSCSI_REC_DATA = 7,		/* data continuation: the next piece
+					 * of the data part of the request
+					 * or completion just before it */
 };
 
 /* Record flags (bytes 14..15). The low byte is type-dependent. */
@@ -102,8 +121,17 @@ enum vscsi_rec_type {
 					 * the chain; used_len holds its
 					 * error code (a negative vscsi_err)
 					 * and no completion follows */
+#define VSCSI_RECF_CONTINUED 0x0008	/* request/completion: the data part
+					 * goes on in VSCSI_REC_DATA records
+					 * right after this one (the record
+					 * alone is cut: VSCSI_RECF_CUT too) */
+#define VSCSI_DATAF_MORE 0x0001		/* data continuation: another
+					 * continuation of the same record
+					 * follows this one */
 #define VSCSI_RECF_CUT 0x0100		/* raw bytes cut at the snap length;
-					 * readers derive it from the lengths */
+					 * readers derive it from the lengths
+					 * (after putting continuations back:
+					 * set when data_cap < data_len) */
 #define VSCSI_RECF_CLAMPED 0x0200	/* a length above 2^32-1 was clamped */
 
 /* vhost-user direction and channel. */
@@ -220,12 +248,24 @@ typedef struct vscsi_cap_rec {
 	struct {
 		unsigned kind;		/* VSCSI_NOTIFY_* */
 	} notify;
+
+	/* data continuation (type VSCSI_REC_DATA, returned only with
+	 * VSCSI_CAP_R_PIECES): the piece is raw (also data/data_cap) */
+	struct {
+		uint64_t parent_seq;	/* seq of the record it continues */
+		uint32_t offset;	/* offset of the piece in that record's
+					 * data part */
+	} piece;
+
+	/* request and completion (reader): continuation records put back
+	 * into data (0: the record was not continued, or none followed) */
+	unsigned pieces;
 } vscsi_cap_rec;
 
 /* The pcap link type of captures. Thread-safe. */
 VSCSI_API int vscsi_cap_linktype(void);
-/* "request", "completion", "vhost-user", "session", "loss", "notify";
- * "unknown" otherwise. Thread-safe. */
+/* "request", "completion", "vhost-user", "session", "loss", "notify",
+ * "data"; "unknown" otherwise. Thread-safe. */
 VSCSI_API const char *vscsi_rec_type_name(unsigned type);
 /* "write-error", "queue-full", "shutdown", "unknown". Thread-safe. */
 VSCSI_API const char *vscsi_cap_loss_reason_name(unsigned reason);
@@ -241,6 +281,10 @@ VSCSI_API const char *vscsi_cap_loss_reason_name(unsigned reason);
  * VSCSI_ERR_UNSUPPORTED for an unknown type: both with the common fields,
  * raw and rec filled, so a reader can skip the record and keep counting
  * sequence numbers. VSCSI_ERR_ARG when p or out is NULL.
+ * A data continuation (VSCSI_REC_DATA) is parsed alone: piece.parent_seq,
+ * piece.offset, and data/data_cap (= raw/raw_len); INVALID when its length
+ * field differs from the raw bytes or offset + length is above 2^32-1.
+ * Whether it continues anything is for the reader to tell.
  */
 VSCSI_API int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out);
 
@@ -248,6 +292,9 @@ VSCSI_API int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out);
 #define VSCSI_CAP_ENC_LENGTHS 0x1	/* full lengths from the iovecs */
 #define VSCSI_CAP_ENC_DIGEST 0x2	/* digest computed from the iovecs */
 #define VSCSI_CAP_ENC_COMPUTE (VSCSI_CAP_ENC_LENGTHS | VSCSI_CAP_ENC_DIGEST)
+#define VSCSI_CAP_ENC_CONTINUE 0x4	/* keep may exceed one record: the
+					 * rest goes in continuation records
+					 * (vscsi_cap_encode_data()) */
 
 /*
  * Encode one record, version 1 (vscsi-capture(5) "RECORD HEADER" and the
@@ -272,6 +319,13 @@ VSCSI_API int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out);
  * VSCSI_CAP_ENC_DIGEST computes the digest, XXH3_64bits of the iovec bytes
  * after the header part, whatever is kept. VSCSI_RECF_CUT is set when fewer
  * raw bytes are kept than the full lengths say.
+ * VSCSI_CAP_ENC_CONTINUE: keep is what to keep over the record and its
+ * continuation records (any size; VSCSI_CAP_SNAPLEN_WHOLE: everything);
+ * the record itself keeps at most VSCSI_CAP_SNAPLEN_MAX raw bytes (any
+ * type), and a request or completion whose kept bytes go on beyond it
+ * (vscsi_cap_pieces() > 0) gets VSCSI_RECF_CONTINUED: the caller then
+ * writes its continuation records with vscsi_cap_encode_data(), right
+ * after it and before any other record, or the reader returns it cut.
  * full_len (may be NULL) receives the record's full length (header and
  * full raw lengths; above the return value exactly when the record is cut).
  * Returns the bytes written (the rec_len field); VSCSI_ERR_NOSPACE when
@@ -283,6 +337,43 @@ VSCSI_API int vscsi_cap_parse(const void *p, size_t len, vscsi_cap_rec *out);
 VSCSI_API int vscsi_cap_encode(void *buf, size_t cap, const vscsi_cap_rec *rec,
 		const struct iovec *iov, unsigned n, uint64_t keep,
 		unsigned flags, uint64_t *full_len);
+
+/*
+ * How vscsi_cap_encode() with VSCSI_CAP_ENC_CONTINUE and
+ * vscsi_cap_encode_data() split a request or completion of total raw bytes
+ * (the first min(hdr_len, total) the header part, the rest the data part,
+ * counted up to 2^32-1) kept up to keep bytes: the first record keeps
+ * min(keep, total, VSCSI_CAP_SNAPLEN_MAX) raw bytes; when that holds the
+ * whole header part and more is kept, the data part goes on in
+ * continuation records of VSCSI_CAP_PIECE_MAX bytes (the last one
+ * shorter) up to keep.
+ * Returns the number of continuation records (0: one record holds all
+ * that is kept); bytes (may be NULL) receives the length of all the
+ * records together, the first included (what a caller queues). Thread-safe.
+ */
+VSCSI_API unsigned vscsi_cap_pieces(uint64_t hdr_len, uint64_t total,
+		uint64_t keep, uint64_t *bytes);
+
+/*
+ * Encode continuation record number piece (1 = the first after the
+ * record) of parent into buf[0..cap): a VSCSI_REC_DATA record, version 1
+ * (vscsi-capture(5) "DATA CONTINUATION"), carrying the next piece of the
+ * data part. parent, iov[0..n) and keep are what vscsi_cap_encode() was
+ * given with VSCSI_CAP_ENC_CONTINUE (fields used: type, which must be a
+ * request or completion, conn, vq, seq, hdr_len); seq is the
+ * continuation's own sequence number (the parent's + piece when the
+ * caller numbers every record of the connection). The record says
+ * VSCSI_DATAF_MORE when another piece follows it, VSCSI_RECF_CUT on the
+ * last one when the data part is kept only in part.
+ * Returns the bytes written (at most VSCSI_CAP_MAX_RECORD); 0 when parent
+ * has no such piece (piece > vscsi_cap_pieces()); VSCSI_ERR_NOSPACE when
+ * it does not fit cap; VSCSI_ERR_ARG for a NULL buf or parent, another
+ * type, piece 0, a NULL iov with n > 0 or a NULL iov base with a length.
+ * buf and the iovecs stay the caller's. Thread-safe.
+ */
+VSCSI_API int vscsi_cap_encode_data(void *buf, size_t cap,
+		const vscsi_cap_rec *parent, const struct iovec *iov,
+		unsigned n, uint64_t keep, unsigned piece, uint64_t seq);
 
 /* ------------------------------------------------------------ writer */
 
@@ -299,12 +390,16 @@ typedef struct vscsi_cap_writer vscsi_cap_writer;
 
 /*
  * Writer options; a zeroed struct (or NULL) gives the defaults.
+ * snaplen: raw bytes kept of each request, completion (continuation
+ * records included), vhost-user message and loss text; 0 or
+ * VSCSI_CAP_SNAPLEN_WHOLE keeps everything. Records other than requests
+ * and completions keep at most VSCSI_CAP_SNAPLEN_MAX whatever it says.
  * clock_ns, when set, replaces CLOCK_MONOTONIC for frame timing (tests).
  */
 typedef struct vscsi_cap_wopts {
 	unsigned compress;		/* VSCSI_CAP_COMPRESS_* */
 	int level;			/* zstd level; 0 = VSCSI_CAP_ZSTD_LEVEL */
-	uint32_t snaplen;		/* raw bytes kept per record; 0 = max */
+	uint32_t snaplen;		/* see above; 0 = the whole payload */
 	unsigned flags;			/* VSCSI_CAP_W_* */
 	uint64_t frame_ns;		/* frame interval; 0 = VSCSI_CAP_FRAME_NS */
 	uint64_t (*clock_ns)(void *arg);
@@ -334,6 +429,7 @@ typedef struct vscsi_cap_wstats {
 	int last_errno;		/* errno of the last failed write, or 0 */
 	int broken;		/* 1: the file cannot be repaired; all later
 				 * records are dropped */
+	uint64_t pieces;	/* continuation records among records */
 } vscsi_cap_wstats;
 
 /*
@@ -358,7 +454,9 @@ VSCSI_API vscsi_cap_writer *vscsi_cap_writer_open(const char *path,
  *   request/completion: head, used_len, n_readable, n_writable,
  *     readable_bytes, writable_bytes, hdr_len (how many leading bytes of iov
  *     are the header part; the rest is the data part). The writer computes
- *     data_len, digest and the cut.
+ *     data_len, digest and the cut; a data part kept beyond one record
+ *     goes on in continuation records written right after it (see
+ *     vscsi_cap_pieces()), each with a sequence number of its own.
  *   vhost-user: vu.dir, vu.channel, vu.nfds; iov holds the message.
  *   session: session (iov must be empty).
  *   loss: loss.count, loss.since_ns, loss.reason; iov holds optional text.
@@ -369,7 +467,11 @@ VSCSI_API vscsi_cap_writer *vscsi_cap_writer_open(const char *path,
  * The clock is read; when the current frame is older than the frame
  * interval it is ended (see vscsi_cap_writer_tick()).
  * With VSCSI_CAP_W_CALLER_SEQ the caller owns the numbers: rec->seq here,
- * chain.seq in the request/completion calls, 0 in the other calls.
+ * chain.seq in the request/completion calls, 0 in the other calls; the
+ * continuation records of a request or completion take rec->seq + 1,
+ * + 2, ... (vscsi_cap_pieces(hdr_len, total, snap length) of them), so
+ * the caller's next number is after those.
+ * The records of one call are never split across frames.
  * Returns VSCSI_OK when the record went into the stream; VSCSI_ERR_IO when
  * it was (or, with the rest of its frame, will be) dropped because the file
  * cannot be written: it is counted, and the writer goes on; at the frame's
@@ -423,8 +525,12 @@ VSCSI_API int vscsi_cap_write_notify(vscsi_cap_writer *w, uint32_t conn,
 
 /*
  * Write rec[0..len) as one pcap record, unchanged (no sequence number, no
- * cut): for copying records a reader returned (vscsi_cap_rec.rec) and for
- * tests. len is at most VSCSI_CAP_MAX_RECORD. Returns as vscsi_cap_write().
+ * cut): for copying records a reader returned with VSCSI_CAP_R_PIECES
+ * (vscsi_cap_rec.rec), for recorders that encode their own records, and
+ * for tests. len is at most VSCSI_CAP_MAX_RECORD. A request or completion
+ * flagged VSCSI_RECF_CONTINUED, or a continuation with VSCSI_DATAF_MORE,
+ * keeps the frame from ending before the next record (not before a tick).
+ * Returns as vscsi_cap_write().
  */
 VSCSI_API int vscsi_cap_write_raw(vscsi_cap_writer *w, const void *rec,
 		size_t len, uint64_t ts_ns);
@@ -462,6 +568,9 @@ typedef struct vscsi_cap_reader vscsi_cap_reader;
 				 * more until stopped */
 #define VSCSI_CAP_R_UNKNOWN 0x4	/* return records of unknown types and
 				 * versions (common fields and raw only) */
+#define VSCSI_CAP_R_PIECES 0x8	/* return continuation records as they are
+				 * (VSCSI_REC_DATA) instead of putting
+				 * them back into the record before them */
 
 /* Reader counters. */
 typedef struct vscsi_cap_rstats {
@@ -482,6 +591,11 @@ typedef struct vscsi_cap_rstats {
 	int truncated;		/* the file ends inside a record or frame */
 	int stopped;		/* reading ended early at damage libpcap
 				 * cannot pass */
+	uint64_t continued;	/* records returned with continuation
+				 * records put back into them */
+	uint64_t pieces;	/* continuation records put back */
+	uint64_t reasm_capped;	/* records whose data part was left out
+				 * beyond VSCSI_CAP_REASM_MAX (or memory) */
 } vscsi_cap_rstats;
 
 /*
@@ -514,6 +628,24 @@ VSCSI_API vscsi_cap_reader *vscsi_cap_reader_open_fd(int fd, unsigned flags,
  * With STRICT, and after TRUNCATED or IO, every later call returns the same
  * error. Records of unknown types or versions are skipped and counted.
  * out's pointers are valid until the next call.
+ *
+ * Continuations: a request or completion flagged VSCSI_RECF_CONTINUED is
+ * returned with hdr/data/raw covering its own piece and every
+ * continuation record that follows it in order (same connection, seq
+ * naming it, offsets contiguous, within data_len); pieces counts them, and
+ * VSCSI_RECF_CUT says whether data_cap is still short of data_len. rec
+ * and rec_len stay the record as it is in the file. To do so the reader
+ * reads ahead one record past the last piece unless that piece says no
+ * other follows (VSCSI_DATAF_MORE clear); with FOLLOW it waits for pieces
+ * not written yet. A record read ahead that does not continue the record
+ * is returned by the next call: a continuation that does not fit (wrong
+ * seq or connection, a gap, an overlap, past data_len) or that follows no
+ * continued record is damage (VSCSI_ERR_DAMAGED, the message names it)
+ * and is skipped. A file that ends (or is cut) before the pieces gives the
+ * record with what arrived, cut, and then the end (or TRUNCATED). Data
+ * beyond VSCSI_CAP_REASM_MAX bytes is read and left out (the record is
+ * returned cut; stats.reasm_capped). With VSCSI_CAP_R_PIECES nothing is
+ * put back: continuation records are returned as they are.
  */
 VSCSI_API int vscsi_cap_next(vscsi_cap_reader *r, vscsi_cap_rec *out);
 
