@@ -105,6 +105,68 @@ e2e_kernel_fetch() {
 	echo "e2e: kernel $E2E_KVER fetched into $1 in $(e2e_since "$tk") s" >&2
 }
 
+# ---------------------------------------------------------------- QEMU
+# A QEMU that reconnects vhost-user-scsi (reconnect= on the chardev came to
+# vhost-user-scsi-pci in QEMU 8.2; Debian 12 ships 7.2). Sets E2E_RQEMU to
+# the command: the system's qemu-system-x86_64 when it is new enough, else
+# the one of the release's backports (the Debian archive), unpacked into
+# $E2E_CACHE/qemu/VERSION/ (complete when it holds .ok) with apt-get's
+# lists kept there too: the system's apt configuration is not touched.
+e2e_qemu_version() { # COMMAND -> MAJOR*100+MINOR
+	"$@" --version 2>/dev/null | sed -n '1s/.*version \([0-9]*\)\.\([0-9]*\).*/\1 \2/p' |
+		awk '{ print $1 * 100 + $2 }'
+}
+e2e_reconnect_qemu() {
+	v=$(e2e_qemu_version qemu-system-x86_64)
+	if [ "${v:-0}" -ge 802 ]; then
+		E2E_RQEMU=qemu-system-x86_64
+		return 0
+	fi
+	qc=$E2E_CACHE/qemu
+	mkdir -p "$qc" || e2e_die "cannot create $qc"
+	E2E_RQEMU=$(ls "$qc" 2>/dev/null | while read -r d; do
+		[ -f "$qc/$d/.ok" ] && echo "$qc/$d/qemu"; done | sort -V | tail -n 1)
+	[ -n "$E2E_RQEMU" ] && return 0
+	command -v apt-get >/dev/null 2>&1 || { E2E_BOOT_ERR="no apt-get to fetch a QEMU >= 8.2"; return 1; }
+	code=$(sed -n 's/^VERSION_CODENAME=//p' /etc/os-release 2>/dev/null)
+	[ -n "$code" ] || { E2E_BOOT_ERR="no VERSION_CODENAME in /etc/os-release"; return 1; }
+	a=$qc/apt
+	mkdir -p "$a/lists/partial" "$a/cache/archives/partial" "$a/dl"
+	echo "deb http://deb.debian.org/debian $code-backports main" >"$a/sources.list"
+	set -- -o Dir::Etc::sourcelist="$a/sources.list" \
+		-o Dir::Etc::sourceparts=/nonexistent -o Dir::State::Lists="$a/lists" \
+		-o Dir::Cache="$a/cache" -o APT::Sandbox::User=root
+	tq=$(e2e_now)
+	apt-get "$@" update -q >"$a/update.log" 2>&1 ||
+		{ E2E_BOOT_ERR="apt-get update of $code-backports failed: $(tail -n 2 "$a/update.log" | tr '\n' ' ')"; return 1; }
+	rm -f "$a/dl/"*.deb
+	(cd "$a/dl" && apt-get "$@" download qemu-system-x86/"$code"-backports \
+		qemu-system-common/"$code"-backports qemu-system-data/"$code"-backports \
+		>"$a/download.log" 2>&1) ||
+		{ E2E_BOOT_ERR="no QEMU in $code-backports: $(tail -n 2 "$a/download.log" | tr '\n' ' ')"; return 1; }
+	ver=$(dpkg-deb -f "$a"/dl/qemu-system-x86_*.deb Version | tr ':~+' '___')
+	d=$qc/$ver
+	rm -rf "$d"
+	mkdir -p "$d/root"
+	for deb in "$a"/dl/*.deb; do
+		dpkg -x "$deb" "$d/root" || { E2E_BOOT_ERR="dpkg -x $deb failed"; return 1; }
+	done
+	# its own modules and data; the system's firmware (seabios) for the
+	# rest; no audio (it would look for the system QEMU's modules)
+	{
+		echo '#!/bin/sh'
+		echo "QEMU_MODULE_DIR=$d/root/usr/lib/x86_64-linux-gnu/qemu"
+		echo 'export QEMU_MODULE_DIR'
+		echo "exec $d/root/usr/bin/qemu-system-x86_64 -L $d/root/usr/share/qemu -L /usr/share/qemu -audio none \"\$@\""
+	} >"$d/qemu"
+	chmod +x "$d/qemu"
+	v=$(e2e_qemu_version "$d/qemu")
+	[ "${v:-0}" -ge 802 ] || { E2E_BOOT_ERR="$d/qemu does not run or is older than 8.2"; return 1; }
+	touch "$d/.ok"
+	E2E_RQEMU=$d/qemu
+	echo "e2e: QEMU $ver from $code-backports unpacked into $d in $(e2e_since "$tq") s" >&2
+}
+
 # ---------------------------------------------------------------- initramfs
 # The modules the guest loads, in load order: each wanted module's
 # dependencies (modules.dep) and soft dependencies (modules.softdep) as
@@ -282,7 +344,7 @@ e2e_boot() {
 	*) e2e_die "E2E_BACKEND must be vscsi or qemu, not '$E2E_BACKEND'" ;;
 	esac
 	# shellcheck disable=SC2086
-	timeout -k 5 "$E2E_TIMEOUT" qemu-system-x86_64 -accel tcg -smp "$smp" \
+	timeout -k 5 "$E2E_TIMEOUT" ${E2E_QEMU:-qemu-system-x86_64} -accel tcg -smp "$smp" \
 		-m $E2E_MEM -object memory-backend-memfd,id=mem,size=$E2E_MEM,share=on \
 		-machine pc,memory-backend=mem \
 		-kernel "$E2E_KERNEL" -initrd "$E2E_INITRD" \
@@ -353,7 +415,7 @@ e2e_start_backend() {
 	[ -n "${E2E_PROXY:-}" ] && bsock=$bdir/backend.sock
 	rm -f "$bsock" "$E2E_CTL"
 	# shellcheck disable=SC2086
-	"$E2E_REPLAY" --serve "$bsock" --ctl "$E2E_CTL" $lunargs \
+	"$E2E_REPLAY" --serve "$bsock" --ctl "$E2E_CTL" $lunargs ${E2E_SERVE_ARGS:-} \
 		>>"$bdir/backend.log" 2>&1 &
 	bpid=$!
 	i=0

@@ -6,8 +6,10 @@
 # the LUN image files on the host.
 # Usage: tests/e2e/run.sh [BUILD_DIR]     (from the top of the tree)
 # Environment: E2E_BACKEND=vscsi|qemu, E2E_TIMEOUT (s per boot),
-#   E2E_ONLY="BOOT..." (main smp1 by default; reconnect is opt-in),
-#   E2E_CACHE (kernel cache, ~/.cache/vscsi-trace), E2E_NO_PVH=1 (boot the
+#   E2E_ONLY="BOOT..." (main smp1 reconnect by default),
+#   E2E_CACHE (kernel and QEMU cache, ~/.cache/vscsi-trace), E2E_QEMU
+#   (the QEMU command of every boot but reconnect's), E2E_SERVE_ARGS (added
+#   to the back-end's command line, e.g. -vv), E2E_NO_PVH=1 (boot the
 #   compressed vmlinuz instead of the unpacked PVH vmlinux),
 #   E2E_REPLAY (the back-end binary, default BUILD_DIR/bin/vscsi-replay),
 #   E2E_PROXY=1 (vscsi-capture between QEMU and the back-end: each boot
@@ -179,7 +181,9 @@ check_randio() {
 	used=$(echo "$q" | tr ' ' '\n' | grep -c '=[1-9]')
 	[ "$used" -ge "$nq" ] || why="$why; requests went to $used hardware queue(s), want $nq: $q"
 	if [ -z "$why" ]; then
-		ok "$bt/$lb" "$2 workers x $3 O_DIRECT writes, bs $bs, guest read-back = host image, queues $q, $(e2e_kv "$bt" "$lb" secs) s"
+		extra=""
+		[ -n "$q" ] && extra=", queues $q, $(e2e_kv "$bt" "$lb" secs) s"
+		ok "$bt/$lb" "$2 workers x $3 O_DIRECT writes, bs $bs, guest read-back = host image$extra"
 	else
 		ko "$bt/$lb" "${why#; }"
 	fi
@@ -459,10 +463,10 @@ boot_smp1() {
 }
 
 # Kill -9 the back-end under I/O and start it again; QEMU reconnects
-# (reconnect=1 on the chardev). Not in the default set (QEMU 7.2's
-# vhost-user-scsi-pci refuses reconnect= at start-up: "vhost_backend_init
-# failed: Protocol error"; QEMU 8.2 added reconnection to vhost-user-scsi); run it with
-# E2E_ONLY=reconnect.
+# (reconnect=1 on the chardev) and the guest's I/O completes without an
+# error. QEMU 7.2 (Debian 12's) refuses reconnect= for vhost-user-scsi-pci
+# ("vhost_backend_init failed: Protocol error"; reconnection came to it in
+# QEMU 8.2), so this boot runs the backports' QEMU (e2e_reconnect_qemu).
 boot_reconnect() {
 	if [ "$E2E_BACKEND" != vscsi ]; then
 		echo "e2e: reconnect needs E2E_BACKEND=vscsi"
@@ -471,16 +475,34 @@ boot_reconnect() {
 	d=$E2E_DIR/reconnect
 	rm -rf "$d"
 	mkdir -p "$d"
+	if ! e2e_reconnect_qemu; then
+		echo "e2e: FAIL reconnect/restart: $E2E_BOOT_ERR"
+		fail=$((fail + 1))
+		return
+	fi
+	echo "e2e: reconnect boots $E2E_RQEMU (QEMU $(e2e_qemu_version "$E2E_RQEMU"))"
 	make_image "$d/rc.img" 32
 	RC="27,2,3000,16,16777216"
 	E2E_RECONNECT=1
+	saved_qemu=${E2E_QEMU:-}
+	E2E_QEMU=$E2E_RQEMU
 	run_boot reconnect 1 1 "restart,restart,0:0,$RC" "0:0=$d/rc.img"
+	E2E_QEMU=$saved_qemu
 	E2E_RECONNECT=""
+	# the restart happened, under I/O, and QEMU came back
+	if ! grep -q "back-end killed" "$d/host.log" 2>/dev/null ||
+	    grep -q "restart failed" "$d/host.log" 2>/dev/null; then
+		ko reconnect/killed "the back-end was not killed and restarted: $(tail -n 2 "$d/host.log" 2>/dev/null | tr '\n' ' ')"
+	else
+		# (the guest's I/O, checked next, cannot finish unless QEMU
+		# reconnected to the new process)
+		ok reconnect/killed "back-end killed with -9 under I/O and started again"
+	fi
 	check_randio reconnect restart "$d/rc.img" 512 0 $(echo $RC | tr , ' ')
 	boot_done "$d"
 }
 
-for b in ${E2E_ONLY:-main smp1}; do
+for b in ${E2E_ONLY:-main smp1 reconnect}; do
 	"boot_$b"
 done
 

@@ -340,6 +340,42 @@ START_TEST(setup_and_chains)
 }
 END_TEST
 
+/* A call fd replaced on a running ring is signalled once (a completion
+ * signalled to the old fd while the front-end switched notifiers, as QEMU
+ * does after a reconnection, would otherwise never reach the guest); one
+ * given before the ring starts is not. */
+START_TEST(new_call_fd_signalled)
+{
+	vscsi_vu_msg m;
+	int efd;
+	t_fe f;
+	vu_dev *d;
+
+	t_fe_init(&f);
+	d = t_dev(&f, NULL, 4);
+	t_negotiate(&f, T_SPLIT, 0);
+	/* before the start: t_ring_setup gives ring 2 its call fd */
+	t_ring_setup(&f, 2, T_NUM, 0);
+	ck_assert(vu_dev_queue_live(d, 2));
+	ck_assert(!t_signalled(f.r[2].call));
+	efd = vu_eventfd();
+	ck_assert_int_ge(efd, 0);
+	t_msg(&m, VSCSI_VU_SET_VRING_CALL, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 2;
+	ck_assert_int_eq(t_call(&f, &m, &efd, 1), 1);
+	ck_assert(t_signalled(efd));
+	ck_assert(!t_signalled(efd));	/* once */
+	/* a ring not started: nothing */
+	t_msg(&m, VSCSI_VU_SET_VRING_CALL, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 3;
+	ck_assert_int_eq(t_call(&f, &m, &efd, 1), 1);
+	ck_assert(!t_signalled(efd));
+	close(efd);
+	vu_dev_free(d);
+	t_fe_fini(&f);
+}
+END_TEST
+
 START_TEST(packed_ring)
 {
 	uint16_t id, got;
@@ -1187,6 +1223,7 @@ static Suite *vu_dev_suite(void)
 	tcase_add_test(tc, features_and_protocol_features);
 	tcase_add_test(tc, reply_ack);
 	tcase_add_test(tc, setup_and_chains);
+	tcase_add_test(tc, new_call_fd_signalled);
 	tcase_add_test(tc, packed_ring);
 	tcase_add_test(tc, get_vring_base_stops);
 	tcase_add_test(tc, vring_enable);

@@ -812,6 +812,11 @@ static int px_h_vring_call(px_conn *c, vu_msg *m)
 		return PX_CLOSE;
 	/* what the back-end completed while it had no call fd of ours */
 	px_ring_used(c, r);
+	/* a new call fd on a running ring (QEMU switches the guest's
+	 * notifier right after restarting the rings of a reconnection):
+	 * what was signalled to the old one may never reach the guest */
+	if (r->live && r->gcall >= 0)
+		vu_eventfd_signal(r->gcall);
 	return PX_OK;
 }
 

@@ -1274,6 +1274,13 @@ static int vu_h_vring_call(vu_dev *d, vu_msg *m)
 	vu_close(&r->call_fd);
 	if (!(m->m.u.u64 & VSCSI_VU_NOFD_MASK))
 		r->call_fd = vu_take_notify_fd(m);
+	/* A front-end replaces the call fd of a running ring when it
+	 * switches the guest's notifier (QEMU does, right after restarting
+	 * the rings of a reconnected back-end): a used entry pushed just
+	 * before then was signalled to the old fd, and the guest would wait
+	 * for it forever. One spurious signal costs the driver a look. */
+	if (r->live && r->call_fd >= 0)
+		vu_eventfd_signal(r->call_fd);
 	return VU_OK;
 }
 
