@@ -316,7 +316,7 @@ e2e_boot() {
 			e2e_boot_fail
 			return 1
 		fi
-		qargs="-chardev socket,id=c0,path=$sock${E2E_RECONNECT:+,reconnect=1} -device vhost-user-scsi-pci,id=s0,chardev=c0,num_queues=$nq"
+		qargs="-chardev socket,id=c0,path=$sock${E2E_RECONNECT:+,reconnect=1} -device vhost-user-scsi-pci,id=s0,chardev=c0,num_queues=$nq${E2E_PACKED:+,packed=on}"
 		;;
 	qemu)
 		qargs="-device virtio-scsi-pci,id=s0,num_queues=$nq"

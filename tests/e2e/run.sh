@@ -6,7 +6,7 @@
 # the LUN image files on the host.
 # Usage: tests/e2e/run.sh [BUILD_DIR]     (from the top of the tree)
 # Environment: E2E_BACKEND=vscsi|qemu, E2E_TIMEOUT (s per boot),
-#   E2E_ONLY="BOOT..." (main smp1 reconnect by default),
+#   E2E_ONLY="BOOT..." (main smp1 reconnect reconnect_packed by default),
 #   E2E_CACHE (kernel and QEMU cache, ~/.cache/vscsi-trace), E2E_QEMU
 #   (the QEMU command of every boot but reconnect's), E2E_SERVE_ARGS (added
 #   to the back-end's command line, e.g. -vv), E2E_NO_PVH=1 (boot the
@@ -468,41 +468,55 @@ boot_smp1() {
 # ("vhost_backend_init failed: Protocol error"; reconnection came to it in
 # QEMU 8.2), so this boot runs the backports' QEMU (e2e_reconnect_qemu).
 boot_reconnect() {
+	reconnect_boot reconnect
+}
+
+# The same with packed virtqueues (packed=on on the device): the back-end
+# keeps packed chains in the inflight region and resubmits them.
+boot_reconnect_packed() {
+	E2E_PACKED=1
+	reconnect_boot reconnect_packed
+	E2E_PACKED=""
+}
+
+reconnect_boot() {
+	rb=$1
 	if [ "$E2E_BACKEND" != vscsi ]; then
-		echo "e2e: reconnect needs E2E_BACKEND=vscsi"
+		echo "e2e: $rb needs E2E_BACKEND=vscsi"
 		return
 	fi
-	d=$E2E_DIR/reconnect
-	rm -rf "$d"
-	mkdir -p "$d"
+	# (e2e_reconnect_qemu sets d when it unpacks: d comes after it)
 	if ! e2e_reconnect_qemu; then
-		echo "e2e: FAIL reconnect/restart: $E2E_BOOT_ERR"
+		echo "e2e: FAIL $rb/restart: $E2E_BOOT_ERR"
 		fail=$((fail + 1))
 		return
 	fi
-	echo "e2e: reconnect boots $E2E_RQEMU (QEMU $(e2e_qemu_version "$E2E_RQEMU"))"
+	d=$E2E_DIR/$rb
+	rm -rf "$d"
+	mkdir -p "$d"
+	echo "e2e: $rb boots $E2E_RQEMU (QEMU $(e2e_qemu_version "$E2E_RQEMU"))"
 	make_image "$d/rc.img" 32
 	RC="27,2,3000,16,16777216"
 	E2E_RECONNECT=1
 	saved_qemu=${E2E_QEMU:-}
 	E2E_QEMU=$E2E_RQEMU
-	run_boot reconnect 1 1 "restart,restart,0:0,$RC" "0:0=$d/rc.img"
+	run_boot $rb 1 1 "restart,restart,0:0,$RC" "0:0=$d/rc.img"
 	E2E_QEMU=$saved_qemu
 	E2E_RECONNECT=""
 	# the restart happened, under I/O, and QEMU came back
 	if ! grep -q "back-end killed" "$d/host.log" 2>/dev/null ||
 	    grep -q "restart failed" "$d/host.log" 2>/dev/null; then
-		ko reconnect/killed "the back-end was not killed and restarted: $(tail -n 2 "$d/host.log" 2>/dev/null | tr '\n' ' ')"
+		ko $rb/killed "the back-end was not killed and restarted: $(tail -n 2 "$d/host.log" 2>/dev/null | tr '\n' ' ')"
 	else
 		# (the guest's I/O, checked next, cannot finish unless QEMU
 		# reconnected to the new process)
-		ok reconnect/killed "back-end killed with -9 under I/O and started again"
+		ok $rb/killed "back-end killed with -9 under I/O and started again"
 	fi
-	check_randio reconnect restart "$d/rc.img" 512 0 $(echo $RC | tr , ' ')
+	check_randio $rb restart "$d/rc.img" 512 0 $(echo $RC | tr , ' ')
 	boot_done "$d"
 }
 
-for b in ${E2E_ONLY:-main smp1 reconnect}; do
+for b in ${E2E_ONLY:-main smp1 reconnect reconnect_packed}; do
 	"boot_$b"
 done
 

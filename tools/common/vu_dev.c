@@ -1,6 +1,7 @@
 /* The back-end side of one vhost-user connection; see vu_dev.h. */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,6 +17,24 @@
 #define VU_IFL_ALIGN 64u
 #define VU_IFL_HDR 16u
 #define VU_IFL_ENT 16u
+/* packed areas (vhost-user.rst QueueRegionPacked / DescStatePacked) */
+#define VU_IFLP_HDR 32u
+#define VU_IFLP_ENT 32u
+#define VU_IFLP_FREE 12		/* le16 free_head */
+#define VU_IFLP_OLD_FREE 14	/* le16 old_free_head */
+#define VU_IFLP_USED 16		/* le16 used_idx */
+#define VU_IFLP_OLD_USED 18	/* le16 old_used_idx */
+#define VU_IFLP_WRAP 20		/* u8 used_wrap_counter */
+#define VU_IFLP_OLD_WRAP 21	/* u8 old_used_wrap_counter */
+#define VU_IFLE_NEXT 2		/* entry: le16 next */
+#define VU_IFLE_LAST 4		/* le16 last */
+#define VU_IFLE_NUM 6		/* le16 num */
+#define VU_IFLE_COUNTER 8	/* le64 counter */
+#define VU_IFLE_ID 16		/* le16 id */
+#define VU_IFLE_FLAGS 18	/* le16 flags */
+#define VU_IFLE_LEN 20		/* le32 len */
+#define VU_IFLE_ADDR 24		/* le64 addr */
+#define VU_IFL_NONE 0xffffu
 
 /* A mapped memory region. */
 struct vu_region {
@@ -43,8 +62,12 @@ struct vu_ring {
 	int packed;		/* set up as packed */
 	uint8_t *ifl;		/* this ring's inflight area, NULL: none */
 	uint64_t ifl_counter;
-	uint16_t *resubmit;	/* heads to hand out again, oldest first */
+	uint16_t *resubmit;	/* heads (packed: head entries) to hand out
+				 * again, oldest first */
 	unsigned nresubmit, resubmit_pos;
+	uint16_t *ifl_ids;	/* packed: buffer id -> head entry */
+	uint8_t *ifl_scratch;	/* packed: num slots to walk a resubmitted
+				 * chain's saved descriptors in */
 	int ifl_warned;
 };
 
@@ -68,7 +91,7 @@ struct vu_dev {
 	size_t ifl_len;
 	uint8_t *ifl_base;
 	uint16_t ifl_nq, ifl_qsize;
-	size_t ifl_qbytes;
+	size_t ifl_size;	/* bytes from ifl_base */
 	int poll_fd;
 	int quiesced;
 	int dead;		/* closed: no more messages */
@@ -119,6 +142,20 @@ static void vu_st16(uint8_t *p, uint16_t v)
 {
 	p[0] = (uint8_t)v;
 	p[1] = (uint8_t)(v >> 8);
+}
+
+static uint32_t vu_ld32(const uint8_t *p)
+{
+	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+	       (uint32_t)p[3] << 24;
+}
+
+static void vu_st32(uint8_t *p, uint32_t v)
+{
+	int i;
+
+	for (i = 0; i < 4; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
 }
 
 static uint64_t vu_ld64(const uint8_t *p)
@@ -266,9 +303,56 @@ static void vu_poll_update(vu_dev *d)
 
 /* ------------------------------------------------------------ inflight */
 
+/*
+ * The region is written in the order vhost-user.rst "Inflight I/O tracking"
+ * gives, so that a back-end killed between any two stores leaves something
+ * the next one can repair. Only the order of our own stores matters (the
+ * next reader is a later process): the fences keep the compiler (and
+ * weaker CPUs) from moving a commit store before what it commits.
+ */
+static unsigned vu_vq_flags(const vu_dev *d);
+
+static void vu_ifl_fence(void)
+{
+	atomic_thread_fence(memory_order_release);
+}
+
+static size_t vu_ifl_qbytes(uint16_t qsize, int packed)
+{
+	size_t b = packed ? VU_IFLP_HDR + (size_t)qsize * VU_IFLP_ENT
+			  : VU_IFL_HDR + (size_t)qsize * VU_IFL_ENT;
+
+	return (b + VU_IFL_ALIGN - 1) & ~(size_t)(VU_IFL_ALIGN - 1);
+}
+
 static uint8_t *vu_ifl_ent(const struct vu_ring *r, uint16_t head)
 {
 	return r->ifl + VU_IFL_HDR + (size_t)head * VU_IFL_ENT;
+}
+
+static uint8_t *vu_iflp_ent(const struct vu_ring *r, uint16_t i)
+{
+	return r->ifl + VU_IFLP_HDR + (size_t)i * VU_IFLP_ENT;
+}
+
+static void vu_ifl_clear(struct vu_ring *r)
+{
+	free(r->resubmit);
+	r->resubmit = NULL;
+	r->nresubmit = r->resubmit_pos = 0;
+	free(r->ifl_ids);
+	r->ifl_ids = NULL;
+	free(r->ifl_scratch);
+	r->ifl_scratch = NULL;
+}
+
+/* Stop tracking a ring whose area stopped making sense while it ran (a
+ * front-end writing into it, or a chain we could not record). */
+static void vu_ifl_drop(vu_dev *d, struct vu_ring *r, const char *why)
+{
+	vu_dev_log(d, "vring %u: inflight area: %s; no longer tracked", r->q,
+		   why);
+	r->ifl = NULL;
 }
 
 static void vu_ifl_record(struct vu_ring *r, uint16_t head)
@@ -279,15 +363,24 @@ static void vu_ifl_record(struct vu_ring *r, uint16_t head)
 		return;
 	e = vu_ifl_ent(r, head);
 	vu_st64(e + 8, ++r->ifl_counter);
+	vu_ifl_fence();
 	e[0] = 1;
 }
 
+/* Sort keys for the resubmit list (split: by head; packed: by entry). */
 static int vu_cmp_counter(const void *a, const void *b, void *arg)
 {
 	const struct vu_ring *r = arg;
-	uint64_t ca = vu_ld64(vu_ifl_ent(r, *(const uint16_t *)a) + 8);
-	uint64_t cb = vu_ld64(vu_ifl_ent(r, *(const uint16_t *)b) + 8);
+	uint16_t ia = *(const uint16_t *)a, ib = *(const uint16_t *)b;
+	uint64_t ca, cb;
 
+	if (r->packed) {
+		ca = vu_ld64(vu_iflp_ent(r, ia) + VU_IFLE_COUNTER);
+		cb = vu_ld64(vu_iflp_ent(r, ib) + VU_IFLE_COUNTER);
+	} else {
+		ca = vu_ld64(vu_ifl_ent(r, ia) + 8);
+		cb = vu_ld64(vu_ifl_ent(r, ib) + 8);
+	}
 	return ca < cb ? -1 : ca > cb;
 }
 
@@ -296,34 +389,23 @@ static int vu_cmp_counter(const void *a, const void *b, void *arg)
  * collect what the previous back-end had popped and not completed
  * (vhost-user.rst "Inflight I/O tracking", "When reconnecting").
  */
-static void vu_ifl_start(vu_dev *d, struct vu_ring *r)
+static void vu_ifls_start(vu_dev *d, struct vu_ring *r, uint8_t *h)
 {
-	uint8_t *h;
 	uint16_t used_idx, n, i, head;
 	uint64_t maxc = 0;
 	unsigned count = 0;
 
-	free(r->resubmit);
-	r->resubmit = NULL;
-	r->nresubmit = r->resubmit_pos = 0;
-	r->ifl = NULL;
-	if (!d->ifl_base || r->q >= d->ifl_nq)
-		return;
-	if (r->packed || d->ifl_qsize != r->num) {
-		if (!r->ifl_warned)
-			vu_dev_log(d, "vring %u: not tracked in the inflight "
-				   "region (%s)", r->q,
-				   r->packed ? "packed ring"
-					     : "queue size differs");
-		r->ifl_warned = 1;
-		return;
-	}
-	h = d->ifl_base + (size_t)r->q * d->ifl_qbytes;
 	if (vu_ld16(h + 8) == 0) {
 		/* a fresh area: version 1, one entry per descriptor */
 		memset(h, 0, VU_IFL_HDR + (size_t)r->num * VU_IFL_ENT);
 		vu_st16(h + 8, 1);
 		vu_st16(h + 10, r->num);
+	}
+	if (vu_ld16(h + 8) != 1) {
+		vu_dev_log(d, "vring %u: inflight area of version %u (only 1 "
+			   "is known): refused, not tracked", r->q,
+			   vu_ld16(h + 8));
+		return;
 	}
 	if (vu_ld16(h + 10) != r->num) {
 		vu_dev_log(d, "vring %u: inflight area holds %u entries, ring "
@@ -374,6 +456,441 @@ static void vu_ifl_start(vu_dev *d, struct vu_ring *r)
 			   r->q, count);
 }
 
+/*
+ * A fresh packed area (version 0: nobody tracked this ring yet): every
+ * entry on the free list in order, the used position the ring's (the
+ * SET_VRING_BASE value, which is right when nothing is in flight).
+ */
+static void vu_iflp_init(uint8_t *h, uint16_t num, uint32_t base)
+{
+	uint16_t i, u = (uint16_t)(base >> 16 & 0x7fff);
+	uint8_t w = (uint8_t)(base >> 31);
+
+	memset(h, 0, VU_IFLP_HDR + (size_t)num * VU_IFLP_ENT);
+	for (i = 0; i < num; i++)
+		vu_st16(h + VU_IFLP_HDR + (size_t)i * VU_IFLP_ENT +
+				VU_IFLE_NEXT,
+			(uint16_t)(i + 1));
+	vu_st16(h + VU_IFLP_USED, u);
+	vu_st16(h + VU_IFLP_OLD_USED, u);
+	h[VU_IFLP_WRAP] = w;
+	h[VU_IFLP_OLD_WRAP] = w;
+	vu_st16(h + 10, num);
+	vu_ifl_fence();
+	vu_st16(h + 8, 1);
+}
+
+/*
+ * A packed ring starts with an initialised area (vhost-user.rst "When
+ * reconnecting", packed): commit or roll back an interrupted completion,
+ * clear the free list's marks, and collect the chains still in flight.
+ * Everything is checked before anything is written: the area comes from
+ * the front-end and is not trusted. 0, or -1 (logged) when it is refused.
+ * On success the ring position is the area's: used slot and wrap counter
+ * from it, next avail slot = used + the slots of the chains in flight
+ * (every completed chain moved the used slot by its own slot count).
+ */
+static int vu_iflp_recover(vu_dev *d, struct vu_ring *r, uint8_t *h)
+{
+	uint16_t num = r->num, ver = vu_ld16(h + 8), i, e;
+	uint16_t fh, ui;
+	uint8_t uw, *seen = NULL;
+	uint16_t *heads = NULL, *ids = NULL;
+	unsigned nheads = 0, slots = 0, k;
+	uint64_t maxc = 0;
+	uint32_t base, avail, aw, old_base = vscsi_vq_get_base(r->vq);
+	char why[160];
+
+	why[0] = 0;
+	if (ver != 1) {
+		snprintf(why, sizeof(why), "version %u (only 1 is known)", ver);
+		goto refuse;
+	}
+	if (vu_ld16(h + 10) != num) {
+		snprintf(why, sizeof(why), "%u entries, the ring has %u",
+			 vu_ld16(h + 10), num);
+		goto refuse;
+	}
+	fh = vu_ld16(h + VU_IFLP_FREE);
+	ui = vu_ld16(h + VU_IFLP_USED);
+	uw = h[VU_IFLP_WRAP];
+	if (fh > num || vu_ld16(h + VU_IFLP_OLD_FREE) > num || ui >= num ||
+	    vu_ld16(h + VU_IFLP_OLD_USED) >= num || uw > 1 ||
+	    h[VU_IFLP_OLD_WRAP] > 1) {
+		snprintf(why, sizeof(why), "free_head %u/%u used_idx %u/%u "
+			 "wrap %u/%u out of range for %u entries", fh,
+			 vu_ld16(h + VU_IFLP_OLD_FREE), ui,
+			 vu_ld16(h + VU_IFLP_OLD_USED), h[VU_IFLP_WRAP],
+			 h[VU_IFLP_OLD_WRAP], num);
+		goto refuse;
+	}
+	/* 1: a completion that stopped half way: if its used descriptor
+	 * reached the ring (the slot at old_used_idx no longer shows the
+	 * driver's available flags for the old wrap counter), commit it;
+	 * 2: otherwise roll it (and any half-recorded chain) back */
+	if (ui != vu_ld16(h + VU_IFLP_OLD_USED) ||
+	    uw != h[VU_IFLP_OLD_WRAP]) {
+		uint16_t ou = vu_ld16(h + VU_IFLP_OLD_USED);
+		unsigned ow = h[VU_IFLP_OLD_WRAP];
+		uint16_t fl = vu_ld16(r->desc + (size_t)ou * 16 + 14);
+		uint16_t avail_fl = (uint16_t)(ow ? VSCSI_VRING_DESC_F_AVAIL
+						  : VSCSI_VRING_DESC_F_USED);
+
+		if ((fl & (VSCSI_VRING_DESC_F_AVAIL |
+			   VSCSI_VRING_DESC_F_USED)) == avail_fl) {
+			fh = vu_ld16(h + VU_IFLP_OLD_FREE);
+			ui = ou;
+			uw = (uint8_t)ow;
+		}
+	} else {
+		fh = vu_ld16(h + VU_IFLP_OLD_FREE);
+	}
+	seen = calloc(num, 1);
+	heads = malloc((size_t)num * sizeof(*heads));
+	ids = malloc((size_t)num * sizeof(*ids));
+	if (!seen || !heads || !ids) {
+		snprintf(why, sizeof(why), "out of memory");
+		goto refuse;
+	}
+	r->ifl = h;	/* for vu_iflp_ent; NULL again if refused */
+	/* 3: the free list (its entries are not in flight) */
+	for (e = fh; e != num; e = vu_ld16(vu_iflp_ent(r, e) + VU_IFLE_NEXT)) {
+		if (e > num || seen[e]) {
+			snprintf(why, sizeof(why), "the free list %s at entry "
+				 "%u", e > num ? "leaves the area" : "loops",
+				 e);
+			goto refuse;
+		}
+		seen[e] = 1;
+	}
+	/* 4: the chains in flight: each a list of num entries from its
+	 * head to its last, disjoint from the free list and each other */
+	for (i = 0; i < num; i++) {
+		const uint8_t *he;
+		uint16_t n, j, last;
+
+		he = vu_iflp_ent(r, i);
+		if (seen[i] == 1 || he[0] == 0)
+			continue;
+		if (he[0] != 1) {
+			snprintf(why, sizeof(why), "entry %u: inflight %u", i,
+				 he[0]);
+			goto refuse;
+		}
+		n = vu_ld16(he + VU_IFLE_NUM);
+		last = vu_ld16(he + VU_IFLE_LAST);
+		if (n == 0 || n > num - slots) {
+			snprintf(why, sizeof(why), "entry %u: a chain of %u "
+				 "descriptors (%u slots already in flight)", i,
+				 n, slots);
+			goto refuse;
+		}
+		for (e = i, j = 0;; j++) {
+			const uint8_t *ee;
+			uint16_t fl;
+
+			if (e >= num || seen[e]) {
+				snprintf(why, sizeof(why), "chain at entry %u: "
+					 "entry %u %s", i, e,
+					 e >= num ? "out of range"
+						  : "used twice");
+				goto refuse;
+			}
+			seen[e] = 2;
+			ee = vu_iflp_ent(r, e);
+			fl = vu_ld16(ee + VU_IFLE_FLAGS);
+			if (!!(fl & VSCSI_VRING_DESC_F_NEXT) != (j + 1 < n)) {
+				snprintf(why, sizeof(why), "chain at entry %u: "
+					 "descriptor %u of %u %s NEXT", i, j + 1,
+					 n, j + 1 < n ? "lacks" : "has");
+				goto refuse;
+			}
+			if (j + 1 == n)
+				break;
+			e = vu_ld16(ee + VU_IFLE_NEXT);
+		}
+		if (e != last) {
+			snprintf(why, sizeof(why), "chain at entry %u ends at "
+				 "%u, its last says %u", i, e, last);
+			goto refuse;
+		}
+		slots += n;
+		heads[nheads++] = i;
+	}
+	/* checked: now repair. The free list becomes every entry not in
+	 * flight, in order (entries lost by an interrupted update come
+	 * back); their marks are cleared. */
+	{
+		uint16_t prev = VU_IFL_NONE, first = num;
+
+		for (i = 0; i < num; i++) {
+			uint8_t *ee = h + VU_IFLP_HDR + (size_t)i * VU_IFLP_ENT;
+			uint64_t c = vu_ld64(ee + VU_IFLE_COUNTER);
+
+			if (c > maxc && seen[i] == 2)
+				maxc = c;
+			if (seen[i] == 2)
+				continue;
+			ee[0] = 0;
+			if (prev == VU_IFL_NONE)
+				first = i;
+			else
+				vu_st16(h + VU_IFLP_HDR +
+						(size_t)prev * VU_IFLP_ENT +
+						VU_IFLE_NEXT,
+					i);
+			prev = i;
+		}
+		if (prev != VU_IFL_NONE)
+			vu_st16(h + VU_IFLP_HDR + (size_t)prev * VU_IFLP_ENT +
+					VU_IFLE_NEXT,
+				num);
+		vu_st16(h + VU_IFLP_FREE, first);
+		vu_st16(h + VU_IFLP_USED, ui);
+		h[VU_IFLP_WRAP] = uw;
+		vu_ifl_fence();
+		vu_st16(h + VU_IFLP_OLD_FREE, first);
+		vu_st16(h + VU_IFLP_OLD_USED, ui);
+		h[VU_IFLP_OLD_WRAP] = uw;
+	}
+	free(seen);
+	seen = NULL;
+	r->ifl = h;
+	r->ifl_counter = maxc;
+	for (i = 0; i < num; i++)
+		ids[i] = VU_IFL_NONE;
+	for (k = 0; k < nheads; k++) {
+		const uint8_t *he = vu_iflp_ent(r, heads[k]);
+		uint16_t id = vu_ld16(vu_iflp_ent(r, vu_ld16(he + VU_IFLE_LAST)) +
+				      VU_IFLE_ID);
+
+		if (id < num)
+			ids[id] = heads[k];
+	}
+	r->ifl_ids = ids;
+	if (nheads) {
+		r->ifl_scratch = calloc(num, VSCSI_VRING_DESC_SIZE);
+		if (!r->ifl_scratch) {
+			vu_dev_log(d, "vring %u: out of memory for %u inflight "
+				   "chains", r->q, nheads);
+			free(heads);
+			return 0;
+		}
+		qsort_r(heads, nheads, sizeof(uint16_t), vu_cmp_counter, r);
+		r->resubmit = heads;
+		r->nresubmit = nheads;
+	} else {
+		free(heads);
+	}
+	avail = ui + slots;
+	aw = uw;
+	if (avail >= num) {
+		avail -= num;
+		aw ^= 1;
+	}
+	base = avail | aw << 15 | (uint32_t)ui << 16 | (uint32_t)uw << 31;
+	vscsi_vq_set_base(r->vq, base);
+	if (d->cfg.verbose && (nheads || base != old_base))
+		vu_dev_log(d, "vring %u: resubmitting %u inflight chains; ring "
+			   "position from the inflight area: avail %u/%u used "
+			   "%u/%u (the front-end said 0x%08x)", r->q, nheads,
+			   avail, aw, ui, uw, old_base);
+	return 0;
+
+refuse:
+	r->ifl = NULL;
+	free(seen);
+	free(heads);
+	free(ids);
+	vu_dev_log(d, "vring %u: inflight area refused (%s): not tracked, "
+		   "nothing resubmitted", r->q, why);
+	return -1;
+}
+
+/* Start tracking ring r in its area of the inflight region, if any. */
+static void vu_ifl_start(vu_dev *d, struct vu_ring *r)
+{
+	size_t qb;
+	uint8_t *h;
+
+	vu_ifl_clear(r);
+	r->ifl = NULL;
+	if (!d->ifl_base || r->q >= d->ifl_nq)
+		return;
+	if (d->ifl_qsize != r->num) {
+		if (!r->ifl_warned)
+			vu_dev_log(d, "vring %u: not tracked in the inflight "
+				   "region (queue size %u, the region's %u)",
+				   r->q, r->num, d->ifl_qsize);
+		r->ifl_warned = 1;
+		return;
+	}
+	qb = vu_ifl_qbytes(r->num, r->packed);
+	if ((size_t)(r->q + 1) * qb > d->ifl_size) {
+		vu_dev_log(d, "vring %u: the inflight region (%zu bytes) cannot "
+			   "hold its %s area: not tracked", r->q, d->ifl_size,
+			   r->packed ? "packed" : "split");
+		return;
+	}
+	h = d->ifl_base + (size_t)r->q * qb;
+	if (!r->packed) {
+		vu_ifls_start(d, r, h);
+		return;
+	}
+	if (vu_ld16(h + 8) == 0)
+		vu_iflp_init(h, r->num, vscsi_vq_get_base(r->vq));
+	vu_iflp_recover(d, r, h);
+}
+
+/*
+ * A packed chain was popped from slot `slot`: record each of its ring
+ * descriptors (vhost-user.rst, packed, "When receiving available
+ * buffers"). The descriptors are read from the ring again: only the
+ * ring's own chain can be there (the device owns the slots until it
+ * marks them used); a driver that rewrites them meanwhile only changes
+ * what would be resubmitted to itself, and that is checked again then.
+ */
+static void vu_iflp_record(vu_dev *d, struct vu_ring *r, uint16_t slot,
+			   const vscsi_chain *c)
+{
+	uint8_t *h = r->ifl;
+	uint16_t num = r->num, k = c->ndesc, i;
+	uint16_t f = vu_ld16(h + VU_IFLP_FREE);
+	uint16_t o = vu_ld16(h + VU_IFLP_OLD_FREE);
+	uint8_t *eo;
+
+	if (k == 0 || k > num || o >= num) {
+		vu_ifl_drop(d, r, "no free entry for a popped chain");
+		return;
+	}
+	eo = vu_iflp_ent(r, o);
+	for (i = 0; i < k; i++) {
+		const uint8_t *rd =
+			r->desc + (size_t)((slot + i) % num) * 16;
+		uint8_t *ef;
+
+		if (f >= num) {
+			vu_ifl_drop(d, r, "no free entry for a popped chain");
+			return;
+		}
+		if (i == 0) {
+			vu_st16(eo + VU_IFLE_NUM, 0);
+			vu_st64(eo + VU_IFLE_COUNTER, ++r->ifl_counter);
+			vu_ifl_fence();
+			eo[0] = 1;
+		}
+		if (i + 1 == k)
+			vu_st16(eo + VU_IFLE_LAST, f);
+		vu_st16(eo + VU_IFLE_NUM,
+			(uint16_t)(vu_ld16(eo + VU_IFLE_NUM) + 1));
+		ef = vu_iflp_ent(r, f);
+		vu_st64(ef + VU_IFLE_ADDR, vu_ld64(rd));
+		vu_st32(ef + VU_IFLE_LEN, vu_ld32(rd + 8));
+		vu_st16(ef + VU_IFLE_ID, vu_ld16(rd + 12));
+		vu_st16(ef + VU_IFLE_FLAGS, vu_ld16(rd + 14));
+		f = vu_ld16(ef + VU_IFLE_NEXT);
+		vu_ifl_fence();
+		vu_st16(h + VU_IFLP_FREE, f);
+	}
+	vu_ifl_fence();
+	vu_st16(h + VU_IFLP_OLD_FREE, f);
+	if (c->head < num && r->ifl_ids)
+		r->ifl_ids[c->head] = o;
+}
+
+/* The head entry of the chain in flight with buffer id `id`, or -1. */
+static int vu_iflp_find(const struct vu_ring *r, uint16_t id)
+{
+	uint16_t num = r->num, e;
+
+	if (id < num && r->ifl_ids && r->ifl_ids[id] != VU_IFL_NONE) {
+		const uint8_t *he = vu_iflp_ent(r, r->ifl_ids[id]);
+		uint16_t last = vu_ld16(he + VU_IFLE_LAST);
+
+		if (he[0] == 1 && last < num &&
+		    vu_ld16(vu_iflp_ent(r, last) + VU_IFLE_ID) == id)
+			return r->ifl_ids[id];
+	}
+	/* an id beyond the ring size (or a map the area disagrees with) */
+	for (e = 0; e < num; e++) {
+		const uint8_t *he = vu_iflp_ent(r, e);
+		uint16_t last = vu_ld16(he + VU_IFLE_LAST);
+
+		if (he[0] == 1 && last < num &&
+		    vu_ld16(vu_iflp_ent(r, last) + VU_IFLE_ID) == id)
+			return e;
+	}
+	return -1;
+}
+
+/* Put the entries of head entry e back on the free list (steps 2-4 of
+ * "When supplying used buffers"). */
+static void vu_iflp_release(struct vu_ring *r, uint16_t e)
+{
+	uint16_t last = vu_ld16(vu_iflp_ent(r, e) + VU_IFLE_LAST);
+
+	vu_st16(vu_iflp_ent(r, last) + VU_IFLE_NEXT,
+		vu_ld16(r->ifl + VU_IFLP_FREE));
+	vu_ifl_fence();
+	vu_st16(r->ifl + VU_IFLP_FREE, e);
+}
+
+/* After the used descriptor is out (or a chain given back): the batch
+ * is over, "old" takes the new values. */
+static void vu_iflp_commit(struct vu_ring *r)
+{
+	uint8_t *h = r->ifl;
+
+	vu_ifl_fence();
+	vu_st16(h + VU_IFLP_OLD_FREE, vu_ld16(h + VU_IFLP_FREE));
+	vu_st16(h + VU_IFLP_OLD_USED, vu_ld16(h + VU_IFLP_USED));
+	h[VU_IFLP_OLD_WRAP] = h[VU_IFLP_WRAP];
+}
+
+/*
+ * Hand out a chain left in flight by a previous back-end: its saved ring
+ * descriptors are laid out in a private ring (the real one may hold used
+ * entries over them by now) and walked by the library's packed walker.
+ * The area is read again and checked again: the front-end can write it.
+ */
+static int vu_iflp_walk(vu_dev *d, struct vu_ring *r, uint16_t e,
+			vscsi_chain *c)
+{
+	uint16_t num = r->num, n, j;
+	uint8_t *s = r->ifl_scratch;
+	int rc;
+
+	if (!r->ifl || !s || e >= num)
+		return VSCSI_ERR_INVALID;
+	n = vu_ld16(vu_iflp_ent(r, e) + VU_IFLE_NUM);
+	if (n == 0 || n > num)
+		return VSCSI_ERR_INVALID;
+	for (j = 0; j < n; j++) {
+		const uint8_t *ee;
+
+		if (e >= num)
+			return VSCSI_ERR_INVALID;
+		ee = vu_iflp_ent(r, e);
+		vu_st64(s + (size_t)j * 16, vu_ld64(ee + VU_IFLE_ADDR));
+		vu_st32(s + (size_t)j * 16 + 8, vu_ld32(ee + VU_IFLE_LEN));
+		vu_st16(s + (size_t)j * 16 + 12, vu_ld16(ee + VU_IFLE_ID));
+		vu_st16(s + (size_t)j * 16 + 14,
+			(uint16_t)(vu_ld16(ee + VU_IFLE_FLAGS) &
+				   (j + 1 < n ? 0xffffu
+					      : ~VSCSI_VRING_DESC_F_NEXT)));
+		e = vu_ld16(ee + VU_IFLE_NEXT);
+	}
+	rc = vscsi_chain_walk_packed(s, num, 0, d->mem,
+				     (vu_vq_flags(d) & VSCSI_VQ_INDIRECT)
+					     ? VSCSI_WALK_INDIRECT
+					     : 0,
+				     c);
+	if (rc == VSCSI_OK && c->ndesc != n)
+		rc = VSCSI_ERR_INVALID;	/* a NEXT missing half way */
+	memset(s, 0, (size_t)n * 16);
+	return rc;
+}
+
 static void vu_ifl_unmap(vu_dev *d)
 {
 	unsigned q;
@@ -385,15 +902,9 @@ static void vu_ifl_unmap(vu_dev *d)
 	d->ifl_map = NULL;
 	d->ifl_base = NULL;
 	d->ifl_len = 0;
+	d->ifl_size = 0;
 	d->ifl_nq = 0;
 	d->ifl_qsize = 0;
-}
-
-static size_t vu_ifl_qbytes(uint16_t qsize)
-{
-	size_t b = VU_IFL_HDR + (size_t)qsize * VU_IFL_ENT;
-
-	return (b + VU_IFL_ALIGN - 1) & ~(size_t)(VU_IFL_ALIGN - 1);
 }
 
 /* ------------------------------------------------------------ rings */
@@ -468,9 +979,7 @@ static void vu_ring_stop(vu_dev *d, struct vu_ring *r)
 	r->live = 0;
 	r->desc = r->avail = r->used = NULL;
 	r->ifl = NULL;
-	free(r->resubmit);
-	r->resubmit = NULL;
-	r->nresubmit = r->resubmit_pos = 0;
+	vu_ifl_clear(r);
 	vu_poll_update(d);
 }
 
@@ -609,29 +1118,93 @@ int vu_dev_pop(vu_dev *d, unsigned q, vscsi_chain *c)
 	if (r->resubmit_pos < r->nresubmit) {
 		uint16_t head = r->resubmit[r->resubmit_pos++];
 
-		rc = vscsi_chain_walk_split(r->desc, r->num, head, d->mem,
-					    (vu_vq_flags(d) & VSCSI_VQ_INDIRECT)
-						    ? VSCSI_WALK_INDIRECT : 0,
-					    c);
+		if (r->packed)
+			rc = vu_iflp_walk(d, r, head, c);
+		else
+			rc = vscsi_chain_walk_split(
+				r->desc, r->num, head, d->mem,
+				(vu_vq_flags(d) & VSCSI_VQ_INDIRECT)
+					? VSCSI_WALK_INDIRECT : 0,
+				c);
 		if (rc) {
 			snprintf(why, sizeof(why),
-				 "inflight chain at head %u: %s", head,
+				 "inflight chain at %s %u: %s",
+				 r->packed ? "entry" : "head", head,
 				 vscsi_strerror(rc));
 			vu_dev_break(d, q, why);
 			return rc;
 		}
+		if (r->resubmit_pos == r->nresubmit && r->packed) {
+			free(r->ifl_scratch);
+			r->ifl_scratch = NULL;
+		}
 		return 1;
 	}
-	rc = vscsi_vq_pop(r->vq, d->mem, c);
+	if (r->packed && r->ifl) {
+		uint16_t slot = (uint16_t)(vscsi_vq_get_base(r->vq) & 0x7fff);
+
+		rc = vscsi_vq_pop(r->vq, d->mem, c);
+		if (rc > 0)
+			vu_iflp_record(d, r, slot, c);
+	} else {
+		rc = vscsi_vq_pop(r->vq, d->mem, c);
+	}
 	if (rc < 0) {
 		snprintf(why, sizeof(why), "malformed chain: %s (%s)",
 			 vscsi_strerror(rc), vscsi_errname(rc));
 		vu_dev_break(d, q, why);
 		return rc;
 	}
-	if (rc > 0 && r->ifl)
+	if (rc > 0 && r->ifl && !r->packed)
 		vu_ifl_record(r, c->head);
 	return rc;
+}
+
+/*
+ * A packed used entry, tracked (vhost-user.rst, packed, "When supplying
+ * used buffers"): the chain's entries go back on the free list, used_idx
+ * and its wrap counter move by the chain's slots, the used descriptor is
+ * written, the head's mark cleared, and "old" catches up. A push the
+ * library refuses leaves the area as it was.
+ */
+static int vu_iflp_push(vu_dev *d, struct vu_ring *r, uint16_t id,
+			uint16_t ndesc, uint32_t len)
+{
+	uint8_t *h = r->ifl;
+	int e = -1, rc;
+
+	(void)d;
+	if (h && ndesc >= 1 && ndesc <= r->num)
+		e = vu_iflp_find(r, id);
+	if (e >= 0) {
+		uint32_t b = vscsi_vq_get_base(r->vq);
+		uint32_t u = (b >> 16 & 0x7fff) + ndesc;
+		uint8_t w = (uint8_t)(b >> 31);
+
+		if (u >= r->num) {
+			u -= r->num;
+			w ^= 1;
+		}
+		vu_iflp_release(r, (uint16_t)e);
+		vu_st16(h + VU_IFLP_USED, (uint16_t)u);
+		h[VU_IFLP_WRAP] = w;
+		vu_ifl_fence();
+	}
+	rc = vscsi_vq_push(r->vq, id, ndesc, len);
+	if (e < 0)
+		return rc;
+	if (rc) {
+		/* roll back to the last commit */
+		vu_st16(h + VU_IFLP_FREE, vu_ld16(h + VU_IFLP_OLD_FREE));
+		vu_st16(h + VU_IFLP_USED, vu_ld16(h + VU_IFLP_OLD_USED));
+		h[VU_IFLP_WRAP] = h[VU_IFLP_OLD_WRAP];
+		return rc;
+	}
+	vu_iflp_ent(r, (uint16_t)e)[0] = 0;
+	vu_iflp_commit(r);
+	if (id < r->num && r->ifl_ids)
+		r->ifl_ids[id] = VU_IFL_NONE;
+	return VSCSI_OK;
 }
 
 int vu_dev_push(vu_dev *d, unsigned q, uint16_t head, uint16_t ndesc,
@@ -647,6 +1220,8 @@ int vu_dev_push(vu_dev *d, unsigned q, uint16_t head, uint16_t ndesc,
 		return VSCSI_ERR_RING_BROKEN;
 	if (!r->desc)
 		return VSCSI_ERR_ARG;	/* not set up */
+	if (r->packed)
+		return vu_iflp_push(d, r, head, ndesc, len);
 	if (r->ifl && head < r->num) {
 		vu_st16(vu_ifl_ent(r, head) + 6, vu_ld16(r->ifl + 12));
 		vu_st16(r->ifl + 12, head);
@@ -706,9 +1281,27 @@ int vu_dev_rewind(vu_dev *d, unsigned q, const uint16_t *heads, unsigned n,
 		b = (b & 0xffff0000u) | wrap << 15 | slot;
 	}
 	vscsi_vq_set_base(r->vq, b);
-	for (i = 0; i < n && r->ifl; i++)
-		if (heads[i] < r->num)
-			vu_ifl_ent(r, heads[i])[0] = 0;
+	for (i = 0; i < n && r->ifl; i++) {
+		int e;
+
+		if (!r->packed) {
+			if (heads[i] < r->num)
+				vu_ifl_ent(r, heads[i])[0] = 0;
+			continue;
+		}
+		/* back on the free list, committed before the mark is
+		 * cleared: a crash in between leaves a marked entry on the
+		 * free list, which recovery clears */
+		e = vu_iflp_find(r, heads[i]);
+		if (e < 0)
+			continue;
+		vu_iflp_release(r, (uint16_t)e);
+		vu_iflp_commit(r);
+		vu_ifl_fence();
+		vu_iflp_ent(r, (uint16_t)e)[0] = 0;
+		if (heads[i] < r->num && r->ifl_ids)
+			r->ifl_ids[heads[i]] = VU_IFL_NONE;
+	}
 	return VSCSI_OK;
 }
 
@@ -1347,7 +1940,7 @@ static int vu_h_get_status(vu_dev *d, vu_msg *m)
 
 /* Adopt an inflight mapping; the live rings follow it. */
 static void vu_ifl_adopt(vu_dev *d, void *map, size_t len, uint8_t *base,
-			 uint16_t nq, uint16_t qsize)
+			 size_t size, uint16_t nq, uint16_t qsize)
 {
 	unsigned q;
 
@@ -1357,7 +1950,7 @@ static void vu_ifl_adopt(vu_dev *d, void *map, size_t len, uint8_t *base,
 	d->ifl_base = base;
 	d->ifl_nq = nq;
 	d->ifl_qsize = qsize;
-	d->ifl_qbytes = vu_ifl_qbytes(qsize);
+	d->ifl_size = size;
 	/* rings running now are tracked from their next start */
 	for (q = 0; q < d->nrings; q++)
 		d->rings[q].ifl = NULL;
@@ -1381,14 +1974,16 @@ static int vu_h_get_inflight_fd(vu_dev *d, vu_msg *m)
 	vscsi_vu_msg rep;
 	size_t len;
 	void *p;
-	int fd, rc;
+	int fd, rc, packed;
 
 	memset(&rep, 0, sizeof(rep));
 	rep.hdr.request = VSCSI_VU_GET_INFLIGHT_FD;
 	rep.payload_kind = VSCSI_VU_P_INFLIGHT;
 	if (vu_ifl_check(d, "GET_INFLIGHT_FD", nq, qs))
 		return vu_reply(d, &rep, NULL, 0);	/* size 0: none */
-	len = (size_t)nq * vu_ifl_qbytes(qs);
+	/* QEMU asks after SET_FEATURES: the layout follows the rings' */
+	packed = vu_has(d->features, VSCSI_F_RING_PACKED);
+	len = (size_t)nq * vu_ifl_qbytes(qs, packed);
 	fd = memfd_create("vscsi-inflight", MFD_CLOEXEC);
 	if (fd < 0 || ftruncate(fd, (off_t)len)) {
 		vu_dev_log(d, "GET_INFLIGHT_FD: cannot create the region: %s",
@@ -1404,17 +1999,19 @@ static int vu_h_get_inflight_fd(vu_dev *d, vu_msg *m)
 		close(fd);
 		return vu_reply(d, &rep, NULL, 0);
 	}
-	vu_ifl_adopt(d, p, len, p, nq, qs);
-	{
+	vu_ifl_adopt(d, p, len, p, len, nq, qs);
+	if (!packed) {
 		unsigned q;
 
 		for (q = 0; q < nq; q++) {
-			uint8_t *h = (uint8_t *)p + q * d->ifl_qbytes;
+			uint8_t *h = (uint8_t *)p + q * vu_ifl_qbytes(qs, 0);
 
 			vu_st16(h + 8, 1);
 			vu_st16(h + 10, qs);
 		}
 	}
+	/* packed areas stay version 0 (uninitialised) until their ring
+	 * starts: the ring position they hold is the ring's then */
 	rep.u.inflight.mmap_size = len;
 	rep.u.inflight.mmap_offset = 0;
 	rep.u.inflight.num_queues = nq;
@@ -1437,7 +2034,8 @@ static int vu_h_set_inflight_fd(vu_dev *d, vu_msg *m)
 
 	if (vu_ifl_check(d, "SET_INFLIGHT_FD", nq, qs))
 		return VU_FAIL;
-	if (size < (uint64_t)nq * vu_ifl_qbytes(qs) ||
+	if (size < (uint64_t)nq * vu_ifl_qbytes(qs, vu_has(d->features,
+						   VSCSI_F_RING_PACKED)) ||
 	    size > SIZE_MAX - delta || aligned > (uint64_t)INT64_MAX) {
 		vu_dev_log(d, "SET_INFLIGHT_FD: %llu bytes cannot hold %u "
 			   "queues of %u entries", (unsigned long long)size,
@@ -1457,8 +2055,8 @@ static int vu_h_set_inflight_fd(vu_dev *d, vu_msg *m)
 			   strerror(errno));
 		return VU_FAIL;
 	}
-	vu_ifl_adopt(d, p, (size_t)(size + delta), (uint8_t *)p + delta, nq,
-		     qs);
+	vu_ifl_adopt(d, p, (size_t)(size + delta), (uint8_t *)p + delta,
+		     (size_t)size, nq, qs);
 	if (d->cfg.verbose)
 		vu_dev_log(d, "inflight region: %u queues of %u entries", nq,
 			   qs);
@@ -1774,7 +2372,7 @@ void vu_dev_free(vu_dev *d)
 		vu_close(&r->kick_fd);
 		vu_close(&r->call_fd);
 		vu_close(&r->err_fd);
-		free(r->resubmit);
+		vu_ifl_clear(r);
 		vscsi_vq_free(r->vq);
 	}
 	free(d->rings);

@@ -41,11 +41,24 @@
  * marked in flight with a counter and cleared when it is pushed, and a ring
  * that starts with entries still in flight (a restarted back-end) returns
  * them again from vu_dev_pop, oldest first, before new chains; the ring's
- * next index is set to used idx + their number. Packed rings are not
- * tracked. Each queue's area of the region is align64(16 + 16 * queue_size)
- * bytes: a 16-byte header (le64 features, le16 version 1, le16 desc_num,
- * le16 last_batch_head, le16 used_idx) and desc_num 16-byte entries (u8
- * inflight, 5 pad, le16 next, le64 counter).
+ * next index is set to used idx + their number. A split queue's area is
+ * align64(16 + 16 * queue_size) bytes: a 16-byte header (le64 features,
+ * le16 version 1, le16 desc_num, le16 last_batch_head, le16 used_idx) and
+ * desc_num 16-byte entries (u8 inflight, 5 pad, le16 next, le64 counter).
+ * Packed rings (the layout follows the features set when GET_INFLIGHT_FD
+ * or the ring's start comes) use align64(32 + 32 * queue_size) bytes: a
+ * 32-byte header (le64 features, le16 version, le16 desc_num, le16
+ * free_head, old_free_head, used_idx, old_used_idx, u8 used_wrap_counter,
+ * old_used_wrap_counter, pad) and 32-byte entries (u8 inflight, pad, le16
+ * next, last, num, le64 counter, le16 id, flags, le32 len, le64 addr):
+ * each popped chain's ring descriptors are saved, and a restarted
+ * back-end resubmits them from the saved copies (the ring may hold used
+ * entries over them), oldest first, and takes the ring position (used
+ * slot and wrap counter; avail = used + the slots in flight) from the
+ * area, since a front-end cannot read it back after a crash. A version 0
+ * area is initialised from SET_VRING_BASE at the ring's start. An area
+ * that does not check out (version, sizes, indices, lists) is refused
+ * with a logged error: nothing resubmitted, the ring not tracked.
  *
  * Notification fds from the peer are made nonblocking; the process should
  * ignore SIGPIPE (a call fd may be a pipe whose reader is gone).
