@@ -494,7 +494,7 @@ reconnect_boot() {
 	d=$E2E_DIR/$rb
 	rm -rf "$d"
 	mkdir -p "$d"
-	echo "e2e: $rb boots $E2E_RQEMU (QEMU $(e2e_qemu_version "$E2E_RQEMU"))"
+	echo "e2e: $rb boots $E2E_RQEMU ($("$E2E_RQEMU" --version 2>/dev/null | sed -n "1s/.*version \([^ ]*\).*/QEMU \1/p"))"
 	make_image "$d/rc.img" 32
 	RC="27,2,3000,16,16777216"
 	E2E_RECONNECT=1
