@@ -173,6 +173,17 @@ $(B)/fuzz/fuzz_vu_dev: $(B)/fuzzobj/tests/fuzz/fuzz_vu_dev.o $(FUZZ_LIB_OBJ) $(F
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
 
+FUZZ_PROXY_OBJ := $(filter $(B)/fuzzobj/tools/common/proxy.o \
+	$(B)/fuzzobj/tools/common/proxy_ring.o \
+	$(B)/fuzzobj/tools/common/proxy_rec.o \
+	$(B)/fuzzobj/tools/common/proxy_q.o $(B)/fuzzobj/tools/common/vu.o \
+	$(B)/fuzzobj/tools/common/vu_loop.o,$(FUZZ_COMMON_OBJ))
+
+# The capture proxy's harness links the proxy and the transport.
+$(B)/fuzz/fuzz_proxy: $(B)/fuzzobj/tests/fuzz/fuzz_proxy.o $(FUZZ_LIB_OBJ) $(FUZZ_PROXY_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
+
 $(B)/fuzz/fuzz_%: $(B)/fuzzobj/tests/fuzz/fuzz_%.o $(FUZZ_LIB_OBJ)
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm

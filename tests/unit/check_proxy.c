@@ -1236,6 +1236,243 @@ START_TEST(relay_mem_table_and_rings)
 }
 END_TEST
 
+static uint16_t le16_at(const uint8_t *p)
+{
+	return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static uint32_t le32_at(const uint8_t *p)
+{
+	return (uint32_t)le16_at(p) | (uint32_t)le16_at(p + 2) << 16;
+}
+
+/*
+ * A buffer that crosses from one memory region into the next (gpa-adjacent)
+ * is one descriptor in the shadow ring, wherever the proxy happened to map
+ * the two regions. Here the second region sits below the first in guest
+ * memory, so the proxy's mmap (top-down) tends to put the two mappings
+ * side by side in its address space too: the join used to look at host
+ * addresses and missed that case, and a chain of two such buffers in a
+ * ring of two entries (four pieces) never fit the empty shadow ring: the
+ * ring stalled with nothing in flight (found by fuzz_proxy).
+ */
+START_TEST(relay_buffer_across_regions_joined)
+{
+	struct rig g;
+	vscsi_vu_msg m;
+	vu_msg got;
+	int mfd = memfd_of(0x20000), efd, sfd;
+	uint8_t *gm, *sm, *sd, *sa;
+	uint64_t slen, sdesc, savail;
+	uint16_t head;
+
+	rig_init(&g);
+	gm = mmap(NULL, 0x20000, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ck_assert_ptr_ne(gm, MAP_FAILED);
+	msg(&m, VSCSI_VU_SET_FEATURES, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 1ull << 32;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	/* guest 0x10000-0x1ffff at file offset 0x10000, then 0-0xffff */
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_MEM_TABLE, 0);
+	m.u.mem.nregions = 2;
+	m.u.mem.regions[0] = (struct vscsi_vu_region){
+		0x10000, 0x10000, 0x7f0000010000ull, 0x10000 };
+	m.u.mem.regions[1] = (struct vscsi_vu_region){
+		0, 0x10000, 0x7f0000000000ull, 0 };
+	{
+		int fds[2] = { mfd, mfd };
+
+		fe_to_be(&g, &m, fds, 2, &got);
+	}
+	ck_assert_uint_eq(got.nfds, 3);
+	ck_assert_uint_eq(got.m.u.mem.regions[2].gpa, PX_SHADOW_BASE);
+	slen = got.m.u.mem.regions[2].size;
+	sfd = got.fds[2];
+	got.fds[2] = -1;
+	vu_msg_close_fds(&got);
+	sm = mmap(NULL, (size_t)slen, PROT_READ | PROT_WRITE, MAP_SHARED, sfd,
+		  0);
+	ck_assert_ptr_ne(sm, MAP_FAILED);
+	msg(&m, VSCSI_VU_SET_VRING_NUM, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	m.u.state.num = 2;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
+	m.u.addr.index = 2;
+	m.u.addr.desc = 0x7f0000001000ull;
+	m.u.addr.avail = 0x7f0000002000ull;
+	m.u.addr.used = 0x7f0000003000ull;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	sdesc = got.m.u.addr.desc - PX_SHADOW_BASE;
+	savail = got.m.u.addr.avail - PX_SHADOW_BASE;
+	ck_assert_uint_lt(savail + 6, slen);
+	/* two buffers, each across the boundary at 0x10000 */
+	vscsi_put_le64(gm + 0x1000, 0xf000);
+	vscsi_put_le32(gm + 0x1008, 0x2000);
+	vscsi_put_le16(gm + 0x100c, VSCSI_VRING_DESC_F_NEXT);
+	vscsi_put_le16(gm + 0x100e, 1);
+	vscsi_put_le64(gm + 0x1010, 0xf800);
+	vscsi_put_le32(gm + 0x1018, 0x1000);
+	vscsi_put_le16(gm + 0x101c, VSCSI_VRING_DESC_F_WRITE);
+	vscsi_put_le16(gm + 0x2002, 1);	/* avail idx; ring[0] = 0 */
+	efd = vu_eventfd();
+	msg(&m, VSCSI_VU_SET_VRING_KICK, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 2;
+	fe_to_be(&g, &m, &efd, 1, &got);
+	vu_msg_close_fds(&got);
+	rig_run(&g);
+	/* the back-end finds one chain of two descriptors */
+	sa = sm + savail;
+	ck_assert_uint_eq(le16_at(sa + 2), 1);
+	head = le16_at(sa + 4);
+	ck_assert_uint_lt(head, 2);
+	sd = sm + sdesc + 16u * head;
+	ck_assert_uint_eq(le32_at(sd), 0xf000);
+	ck_assert_uint_eq(le32_at(sd + 4), 0);
+	ck_assert_uint_eq(le32_at(sd + 8), 0x2000);
+	ck_assert_uint_eq(le16_at(sd + 12), VSCSI_VRING_DESC_F_NEXT);
+	sd = sm + sdesc + 16u * le16_at(sd + 14);
+	ck_assert_uint_eq(le32_at(sd), 0xf800);
+	ck_assert_uint_eq(le32_at(sd + 8), 0x1000);
+	ck_assert_uint_eq(le16_at(sd + 12), VSCSI_VRING_DESC_F_WRITE);
+	munmap(sm, (size_t)slen);
+	munmap(gm, 0x20000);
+	close(sfd);
+	close(efd);
+	close(mfd);
+	rig_fini(&g);
+}
+END_TEST
+
+/*
+ * SET_VRING_NUM on a stopped ring whose shadow was laid out for another
+ * size: the slots of the old shadow are what is freed and told, not num
+ * of them (a larger num used to run past the slot array: found with
+ * fuzz_proxy, tests/fuzz/regress/proxy/num_grow), and chains the old
+ * shadow held leave the in-flight count when it is laid out again.
+ */
+START_TEST(relay_ring_resized_while_stopped)
+{
+	struct rig g;
+	vscsi_vu_msg m;
+	vu_msg got;
+	px_stats st;
+	int mfd = memfd_of(0x10000), efd = vu_eventfd();
+	uint8_t *gm;
+
+	rig_init(&g);
+	gm = mmap(NULL, 0x10000, PROT_READ | PROT_WRITE, MAP_SHARED, mfd, 0);
+	ck_assert_ptr_ne(gm, MAP_FAILED);
+	msg(&m, VSCSI_VU_SET_FEATURES, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 1ull << 32;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_MEM_TABLE, 0);
+	m.u.mem.nregions = 1;
+	m.u.mem.regions[0] = (struct vscsi_vu_region){ 0, 0x10000,
+						       0x7f0000000000ull, 0 };
+	fe_to_be(&g, &m, &mfd, 1, &got);
+	vu_msg_close_fds(&got);
+	msg(&m, VSCSI_VU_SET_VRING_NUM, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	m.u.state.num = 8;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_SET_VRING_BASE, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
+	m.u.addr.index = 2;
+	m.u.addr.desc = 0x7f0000001000ull;
+	m.u.addr.avail = 0x7f0000002000ull;
+	m.u.addr.used = 0x7f0000003000ull;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	/* one chain of one readable buffer */
+	vscsi_put_le64(gm + 0x1000, 0x4000);
+	vscsi_put_le32(gm + 0x1008, 64);
+	vscsi_put_le16(gm + 0x2002, 1);
+	msg(&m, VSCSI_VU_SET_VRING_KICK, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 2;
+	fe_to_be(&g, &m, &efd, 1, &got);
+	vu_msg_close_fds(&got);
+	rig_run(&g);
+	proxy_get_stats(g.p, &st);
+	ck_assert_uint_eq(st.requests, 1);
+	ck_assert_uint_eq(st.inflight, 1);
+	/* stopped; the back-end took nothing */
+	msg(&m, VSCSI_VU_GET_VRING_BASE, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_GET_VRING_BASE, VSCSI_VU_P_STATE, VSCSI_VU_FLAG_REPLY);
+	m.u.state.index = 2;
+	m.u.state.num = 0;
+	be_to_fe(&g, &m, &got);
+	ck_assert_uint_eq(got.m.u.state.num, 0);
+	/* a larger ring, laid out again */
+	msg(&m, VSCSI_VU_SET_VRING_NUM, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	m.u.state.num = 16;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	ck_assert_uint_eq(got.m.u.state.num, 16);
+	msg(&m, VSCSI_VU_SET_VRING_BASE, VSCSI_VU_P_STATE, 0);
+	m.u.state.index = 2;
+	m.u.state.num = 0;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	proxy_get_stats(g.p, &st);
+	ck_assert_uint_eq(st.inflight, 0);
+	/* started again: the chain goes to the back-end once more */
+	msg(&m, VSCSI_VU_SET_VRING_KICK, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 2;
+	fe_to_be(&g, &m, &efd, 1, &got);
+	vu_msg_close_fds(&got);
+	rig_run(&g);
+	proxy_get_stats(g.p, &st);
+	ck_assert_uint_eq(st.requests, 2);
+	ck_assert_uint_eq(st.inflight, 1);
+	munmap(gm, 0x10000);
+	close(mfd);
+	close(efd);
+	rig_fini(&g);
+}
+END_TEST
+
+/*
+ * A region whose front-end addresses run into the shadow region's would
+ * let the back-end find guest memory where it looks for the shadow rings:
+ * refused (REPLY_ACK answer 1 from the proxy), nothing reaches the
+ * back-end.
+ */
+START_TEST(relay_region_at_shadow_uva_refused)
+{
+	struct rig g;
+	vscsi_vu_msg m;
+	vu_msg got;
+	int mfd = memfd_of(0x10000);
+
+	rig_init(&g);
+	msg(&m, VSCSI_VU_SET_PROTOCOL_FEATURES, VSCSI_VU_P_U64, 0);
+	m.u.u64 = 1ull << 3;
+	fe_to_be(&g, &m, NULL, 0, &got);
+	msg(&m, VSCSI_VU_SET_MEM_TABLE, VSCSI_VU_P_MEM_TABLE,
+	    VSCSI_VU_FLAG_NEED_REPLY);
+	m.u.mem.nregions = 1;
+	m.u.mem.regions[0] = (struct vscsi_vu_region){
+		0, 0x10000, PX_SHADOW_BASE - 0x8000, 0 };
+	ck_assert_int_eq(vu_send(g.fe, &m, &mfd, 1), 0);
+	rig_run(&g);
+	ck_assert_int_eq(readable(g.be), 0);
+	ck_assert_int_eq(vu_recv(g.fe, VSCSI_VU_FRONTEND, 1ull << 3, &got), 1);
+	ck_assert_uint_eq(got.m.hdr.request, VSCSI_VU_SET_MEM_TABLE);
+	ck_assert(got.m.hdr.flags & VSCSI_VU_FLAG_REPLY);
+	ck_assert_uint_eq(got.m.u.u64, 1);
+	/* the same region lower down is taken */
+	m.u.mem.regions[0].uva = 0x7f0000000000ull;
+	fe_to_be(&g, &m, &mfd, 1, &got);
+	ck_assert_uint_eq(got.m.u.mem.nregions, 2);
+	vu_msg_close_fds(&got);
+	close(mfd);
+	rig_fini(&g);
+}
+END_TEST
+
 START_TEST(relay_backend_request_closes)
 {
 	struct rig g;
@@ -1317,6 +1554,9 @@ static Suite *proxy_suite(void)
 	tcase_add_test(t, relay_replies_adjusted);
 	tcase_add_test(t, relay_unknown_passes);
 	tcase_add_test(t, relay_mem_table_and_rings);
+	tcase_add_test(t, relay_buffer_across_regions_joined);
+	tcase_add_test(t, relay_ring_resized_while_stopped);
+	tcase_add_test(t, relay_region_at_shadow_uva_refused);
 	tcase_add_test(t, relay_backend_request_closes);
 	tcase_add_test(t, relay_backend_channel);
 	suite_add_tcase(s, t);

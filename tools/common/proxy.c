@@ -296,9 +296,15 @@ static int px_region_map(px_conn *c, const char *req,
 	    aligned > (uint64_t)INT64_MAX ||
 	    in->gpa + (in->size - 1) < in->gpa ||
 	    in->uva + (in->size - 1) < in->uva ||
-	    in->gpa + (in->size - 1) >= PX_SHADOW_BASE) {
-		px_log(c, "%s: region gpa 0x%llx size 0x%llx offset 0x%llx is "
-		       "impossible", req, (unsigned long long)in->gpa,
+	    in->gpa + (in->size - 1) >= PX_SHADOW_BASE ||
+	    in->uva + (in->size - 1) >= PX_SHADOW_BASE) {
+		/* the shadow region's addresses are the proxy's alone: a
+		 * region there would let the back-end find guest memory
+		 * where it looks for the shadow rings */
+		px_log(c, "%s: region gpa 0x%llx uva 0x%llx size 0x%llx "
+		       "offset 0x%llx is impossible", req,
+		       (unsigned long long)in->gpa,
+		       (unsigned long long)in->uva,
 		       (unsigned long long)in->size,
 		       (unsigned long long)in->mmap_offset);
 		return -1;
@@ -1296,7 +1302,6 @@ proxy *proxy_new(vu_loop *loop, const px_opts *o)
 
 int proxy_add(proxy *p, int fd)
 {
-	px_conn *c;
 	int be = vu_connect(p->o.backend);
 
 	if (be < 0) {
@@ -1307,7 +1312,13 @@ int proxy_add(proxy *p, int fd)
 		close(fd);
 		return -1;
 	}
-	c = calloc(1, sizeof(*c));
+	return proxy_add_conn(p, fd, be);
+}
+
+int proxy_add_conn(proxy *p, int fd, int be)
+{
+	px_conn *c = calloc(1, sizeof(*c));
+
 	if (c) {
 		c->iov = calloc(PX_IOV_MAX, sizeof(*c->iov));
 		c->addr = calloc(PX_IOV_MAX, sizeof(*c->addr));
@@ -1353,7 +1364,8 @@ int proxy_add(proxy *p, int fd)
 	p->st.conns++;
 	p->st.open++;
 	if (p->o.verbose)
-		px_log(c, "front-end connected; back-end %s", p->o.backend);
+		px_log(c, "front-end connected; back-end %s",
+		       p->o.backend ? p->o.backend : "(given)");
 	return (int)c->id;
 }
 

@@ -126,6 +126,14 @@ proxy *proxy_new(vu_loop *loop, const px_opts *o);
  * closed) when the back-end cannot be reached.
  */
 int proxy_add(proxy *p, int fd);
+/*
+ * proxy_add with the back-end's socket already connected (tests and the
+ * fuzz harness drive one connection over socketpairs this way; proxy_add
+ * is vu_connect(o.backend) and this). Both fds are the proxy's from the
+ * call on, also on failure. Returns the connection id, or -1 (logged; both
+ * fds closed) when out of memory or the loop cannot watch them.
+ */
+int proxy_add_conn(proxy *p, int fe, int be);
 /* End every connection (requests in flight told), free. NULL is ignored. */
 void proxy_free(proxy *p);
 void proxy_get_stats(const proxy *p, px_stats *st);

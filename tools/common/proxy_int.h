@@ -84,7 +84,9 @@ struct px_ring {
 	vscsi_vq *svq;		/* driver side of the shadow ring */
 	uint8_t *gavail;	/* guest avail ring while live */
 	uint8_t *sbase;		/* this ring's area of the shadow region */
-	struct px_slot *slots;	/* num */
+	struct px_slot *slots;	/* nslots: num when the shadow was laid
+				 * out (num may change since) */
+	unsigned nslots;
 	uint16_t *s2g;		/* shadow avail position -> guest avail idx */
 	uint16_t *tfree;	/* free indirect table slots */
 	unsigned ntfree;

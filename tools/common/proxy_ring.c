@@ -83,8 +83,9 @@ static void px_slots_free(struct px_ring *r)
 	unsigned i;
 
 	if (r->slots)
-		for (i = 0; i < r->num; i++)
+		for (i = 0; i < r->nslots; i++)
 			free(r->slots[i].w);
+	r->nslots = 0;
 	free(r->slots);
 	free(r->s2g);
 	free(r->tfree);
@@ -163,6 +164,7 @@ int px_ring_shadow_init(px_conn *c, struct px_ring *r)
 		px_slots_free(r);
 		return -1;
 	}
+	r->nslots = r->num;
 	for (i = 0; i < r->num; i++)
 		r->tfree[i] = (uint16_t)(r->num - 1 - i);
 	r->ntfree = r->num;
@@ -176,6 +178,8 @@ int px_ring_shadow_init(px_conn *c, struct px_ring *r)
 		return -1;
 	}
 	r->sav = 0;
+	/* chains the back-end still held are forgotten with the old ring */
+	c->p->st.inflight -= r->inflight;
 	r->inflight = 0;
 	r->stall = 0;
 	r->shadow_ok = 1;
@@ -320,16 +324,16 @@ static uint32_t px_resp_vs(const px_conn *c, unsigned q, uint64_t writable)
 	return writable > UINT32_MAX ? UINT32_MAX : (uint32_t)writable;
 }
 
-/* Is gpa the first byte of a region (the walker cuts buffers there)? */
+/* Is gpa the first byte of a region that follows another one (the walker
+ * cuts buffers there)? Told by the map, not by host addresses: two regions
+ * may be mapped side by side here, and their pieces are still two iovecs. */
 static int px_region_start(const px_conn *c, uint64_t gpa)
 {
-	const uint8_t *a, *b;
-
 	if (gpa == 0)
 		return 0;
-	a = vscsi_gmem_ptr(c->mem, gpa - 1, 1);
-	b = vscsi_gmem_ptr(c->mem, gpa, 1);
-	return a && b && a + 1 != b;
+	return vscsi_gmem_ptr(c->mem, gpa - 1, 1) &&
+	       vscsi_gmem_ptr(c->mem, gpa, 1) &&
+	       !vscsi_gmem_ptr(c->mem, gpa - 1, 2);
 }
 
 /*
@@ -652,7 +656,7 @@ unsigned px_ring_inflight_note(px_conn *c, struct px_ring *r, char *buf,
 	(void)c;
 	if (!r->slots || r->q == VSCSI_VQ_EVENT)
 		return 0;
-	for (i = 0; i < r->num; i++) {
+	for (i = 0; i < r->nslots; i++) {
 		const struct px_slot *s = &r->slots[i];
 
 		if (!s->busy)
