@@ -474,6 +474,14 @@ boot_reconnect() {
 # The same with packed virtqueues (packed=on on the device): the back-end
 # keeps packed chains in the inflight region and resubmits them.
 boot_reconnect_packed() {
+	if [ -n "${E2E_PROXY:-}" ]; then
+		# vscsi-capture relays split rings only and masks RING_PACKED
+		# from what it offers, but QEMU (10.0) with packed=on
+		# negotiates packed rings on vhost-user-scsi whatever the
+		# back-end offers: the proxy then refuses the rings
+		echo "e2e: reconnect_packed: not run through vscsi-capture (split rings only)"
+		return
+	fi
 	E2E_PACKED=1
 	reconnect_boot reconnect_packed
 	E2E_PACKED=""
