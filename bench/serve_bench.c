@@ -355,15 +355,16 @@ int main(int argc, char **argv)
 
 		if (nq < 1 || nq > VFE_MAX_QUEUES || qd < 1 || qd > MAX_QD)
 			return 2;
-		int spin = -1;	/* spin with vfe's default budget */
+		const char *how = argc >= 7 ? argv[6] : "spin";
+		int spin;	/* 0 irq, -1 vfe's default budget, else us */
 
-		if (argc >= 7 && !strcmp(argv[6], "irq"))
+		if (!strcmp(how, "irq"))
 			spin = 0;
-		else if (argc >= 7 && !strncmp(argv[6], "spin=", 5))
-			spin = atoi(argv[6] + 5);
-		else if (argc >= 7 && strcmp(argv[6], "spin"))
-			return 2;
-		if (spin == 0 && argc >= 7 && strcmp(argv[6], "irq"))
+		else if (!strcmp(how, "spin"))
+			spin = -1;
+		else if (!strncmp(how, "spin=", 5) && atoi(how + 5) > 0)
+			spin = atoi(how + 5);
+		else
 			return 2;
 		return run_vfe(argv[2], nq, qd, atof(argv[5]), spin);
 	}

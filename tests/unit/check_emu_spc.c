@@ -259,7 +259,7 @@ START_TEST(test_mode_sense)
 	T_GOOD(r);
 	ck_assert_uint_eq(b[8], 0x0a);
 	ck_assert_uint_eq(b[8 + 3], 0x10);
-	/* saved values are not implemented (SPC-5 6.13) */
+	/* no saved values: SAVING PARAMETERS NOT SUPPORTED (SPC-5 6.13) */
 	c10[2] = 0xc0 | 0x08;
 	r = t_exec(0, c10, 10, NULL, 0, b, sizeof(b));
 	t_sense(&r, 5, 0x39, 0x00);

@@ -14,6 +14,7 @@
 
 #include "vfe.h"
 #include "vu.h"
+#include "vu_loop.h"
 #include "vscsi/vhost_user.h"
 #include "vscsi/vring.h"
 
@@ -1538,13 +1539,6 @@ static int vfe_check_socket(vfe *v)
 	return v->dead;
 }
 
-static void vfe_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 static int vfe_remaining(uint64_t deadline)
 {
 	uint64_t now;
@@ -1600,7 +1594,7 @@ int vfe_poll(vfe *v, int timeout_ms)
 				if (t >= spin_end)
 					break;
 			}
-			vfe_relax();
+			vu_cpu_relax();
 		}
 		/* the budget is spent: sleep with interrupts on, so that a
 		 * back-end waiting for this CPU gets it */

@@ -78,4 +78,13 @@ uint64_t vu_timerfd_drain(int fd);
 int vu_signalfd(const int *sigs, unsigned n);
 int vu_signalfd_read(int fd);
 
+/* One round of a busy-wait loop: tells the CPU (x86 PAUSE) that this
+ * thread is spinning, so a sibling thread gets the core's resources. */
+static inline void vu_cpu_relax(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+	__builtin_ia32_pause();
+#endif
+}
+
 #endif

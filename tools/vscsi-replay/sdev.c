@@ -676,13 +676,6 @@ static uint64_t sdev_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void sdev_relax(void)
-{
-#if defined(__x86_64__) || defined(__i386__)
-	__builtin_ia32_pause();
-#endif
-}
-
 /* Kicks off on every live request ring: this thread polls them. */
 static void sdev_spin_start(sdev *s, uint64_t now)
 {
@@ -764,7 +757,7 @@ void sdev_spin(sdev *s)
 		if (now - start >= SDEV_SPIN_MAX_NS)
 			return;
 		if (!n)
-			sdev_relax();
+			vu_cpu_relax();
 	}
 	sdev_spin_stop(s);
 }
