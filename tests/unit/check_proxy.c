@@ -901,6 +901,71 @@ static void *mon_reader(void *arg)
 	return NULL;
 }
 
+
+/*
+ * --writer-priority auto (pxo idle 2): a writer that finds more than an
+ * eighth of the queue waiting leaves SCHED_IDLE (counted once), catches up
+ * and every record reaches the file; the recorder says it is behind (the
+ * I/O thread then stops polling) while more than a sixteenth waits, and
+ * not once drained. Under idle 1 the writer never leaves SCHED_IDLE.
+ */
+START_TEST(writer_leaves_idle_while_behind)
+{
+	static uint8_t data[1000];
+	struct iovec iov = { data, sizeof(data) };
+	char file[128];
+	int mode;
+
+	mk_tmpdir();
+	for (mode = 1; mode <= 2; mode++) {
+		pxq *q = pxq_new(1u << 20);
+		px_rec *r = px_rec_new(q, 0, 0);
+		vscsi_cap_chain c;
+		vscsi_cap_reader *rd;
+		vscsi_cap_rec rec;
+		pxo_opts o;
+		pxo_stats st;
+		pxo *w;
+		char err[256];
+		uint64_t seq = 0, n = 0, got = 0;
+		int e;
+
+		ck_assert_ptr_nonnull(r);
+		ck_assert_int_eq(px_rec_backlogged(r), 0);
+		memset(&c, 0, sizeof(c));
+		c.conn = 1;
+		c.vq = 2;
+		/* a quarter of the queue before the writer starts */
+		while (pxq_used(q) < pxq_size(q) / 4) {
+			ck_assert_int_eq(px_rec_request(r, &c, &seq, &iov, 1,
+							51, 0), VSCSI_OK);
+			n++;
+		}
+		ck_assert_int_eq(px_rec_backlogged(r), 1);
+		snprintf(file, sizeof(file), "%s/b%d.pcap.zst", tmpdir, mode);
+		memset(&o, 0, sizeof(o));
+		o.path = file;
+		o.prog = "check_proxy";
+		o.idle = mode;
+		w = pxo_start(q, &o, err, sizeof(err));
+		ck_assert_msg(w != NULL, "%s", err);
+		ck_assert_int_eq(pxo_stop(w, &st), 0);
+		ck_assert_int_eq(px_rec_backlogged(r), 0);
+		ck_assert_uint_eq(st.boosts, mode == 2 ? 1 : 0);
+		ck_assert_uint_eq(st.file_records, n);
+		rd = vscsi_cap_reader_open(file, VSCSI_CAP_R_STRICT, &e);
+		ck_assert_ptr_nonnull(rd);
+		while (vscsi_cap_next(rd, &rec) == 1)
+			if (rec.type == VSCSI_REC_REQUEST)
+				got++;
+		vscsi_cap_reader_close(rd);
+		ck_assert_uint_eq(got, n);
+		px_rec_free(r);
+		pxq_free(q);
+	}
+}
+END_TEST
+
 /*
  * A monitor client too slow for 1 MiB requests (it starts reading only
  * when all is queued): what it misses, it misses whole (a continuation
@@ -1550,6 +1615,7 @@ static Suite *proxy_suite(void)
 	tcase_add_test(t, recorder_group_all_or_nothing);
 	tcase_add_test(t, set_seq_moves_parent);
 	tcase_add_test(t, writer_continued_files);
+	tcase_add_test(t, writer_leaves_idle_while_behind);
 	tcase_add_test(t, monitor_skips_pieces);
 	tcase_add_test(t, relay_replies_adjusted);
 	tcase_add_test(t, relay_unknown_passes);

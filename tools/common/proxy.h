@@ -113,6 +113,7 @@ typedef struct px_stats {
 	uint64_t inflight;	/* requests forwarded, not completed, now */
 	uint64_t messages;	/* vhost-user messages relayed */
 	uint64_t kicks, calls;	/* notifications sent to back-end / guest */
+	uint64_t poll_yields;	/* polls cut short for a writer behind */
 } px_stats;
 
 typedef struct proxy proxy;

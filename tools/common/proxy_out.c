@@ -663,19 +663,42 @@ static void pxo_entry(pxo *o, const pxq_ent *e)
 	}
 }
 
+/* Under SCHED_IDLE (on) or the normal policy at nice 0 (off). */
+static void pxo_sched_idle(int on)
+{
+	struct sched_param sp;
+
+	memset(&sp, 0, sizeof(sp));
+	pthread_setschedparam(pthread_self(), on ? SCHED_IDLE : SCHED_OTHER,
+			      &sp);
+}
+
+/* opts.idle 2: leave SCHED_IDLE while behind, go back once caught up. */
+static void pxo_adapt(pxo *o, int *boosted)
+{
+	size_t used = pxq_used(o->q), size = pxq_size(o->q);
+
+	if (!*boosted && used > size / 8) {
+		pxo_sched_idle(0);
+		*boosted = 1;
+		o->st.boosts++;
+	} else if (*boosted && used < size / 64) {
+		pxo_sched_idle(1);
+		*boosted = 0;
+	}
+}
+
 static void *pxo_main(void *arg)
 {
 	pxo *o = arg;
 	struct pollfd pf[2 + PXO_MAX_CLIENTS];
+	int boosted = 0;
 
 	if (o->o.idle) {
 		/* SCHED_IDLE: the writer runs on CPU time nobody else wants,
 		 * and any other thread (the I/O path, the guest's vCPUs, the
 		 * back-end) takes the CPU from it at once */
-		struct sched_param sp;
-
-		memset(&sp, 0, sizeof(sp));
-		pthread_setschedparam(pthread_self(), SCHED_IDLE, &sp);
+		pxo_sched_idle(1);
 	} else if (o->o.nice) {
 		pid_t tid = (pid_t)syscall(SYS_gettid);
 
@@ -686,11 +709,18 @@ static void *pxo_main(void *arg)
 		unsigned n = 0, i, np = 0;
 		int stopping = atomic_load(&o->stop);
 
+		if (o->o.idle == 2)
+			pxo_adapt(o, &boosted);
+
 		while (n < PXO_BATCH && pxq_peek(o->q, &e)) {
 			pxo_entry(o, &e);
 			pxq_pop(o->q);
 			n++;
+			if (o->o.idle == 2 && n % 256 == 0)
+				pxo_adapt(o, &boosted);
 		}
+		if (o->o.idle == 2)
+			pxo_adapt(o, &boosted);
 		if (o->w) {
 			vscsi_cap_writer_tick(o->w);
 			pxo_stats_file(o);

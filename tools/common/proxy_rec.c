@@ -84,6 +84,11 @@ void px_rec_get_stats(const px_rec *r, px_rec_stats *st)
 	*st = r->st;
 }
 
+int px_rec_backlogged(const px_rec *r)
+{
+	return pxq_used(r->q) > pxq_size(r->q) / PX_REC_BACKLOG_DIV;
+}
+
 /* ------------------------------------------------------------ encoding */
 
 static uint64_t pxr_le64(const uint8_t *p)

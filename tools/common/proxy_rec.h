@@ -72,6 +72,15 @@ uint32_t px_rec_snaplen(const px_rec *r);
  * group of records: about half of it. */
 uint32_t px_rec_snap_max(const pxq *q);
 void px_rec_get_stats(const px_rec *r, px_rec_stats *st);
+/*
+ * True when the writer is behind: more than 1/PX_REC_BACKLOG_DIV of the
+ * queue waits for it. A polling I/O thread then stops polling and sleeps
+ * until the next notification, leaving the CPU to the writer (which runs
+ * under SCHED_IDLE by default and would get none from a thread that
+ * spins), rather than dropping records.
+ */
+#define PX_REC_BACKLOG_DIV 16
+int px_rec_backlogged(const px_rec *r);
 
 /*
  * Queue the loss note of the records dropped so far, if the queue has

@@ -761,7 +761,9 @@ static unsigned px_spin_round(proxy *p)
  * off: neither side then needs to wake this thread while requests flow.
  * Notifications go back on, and the rings are looked at once more, before
  * the thread sleeps; the loop gets control back at least every 2 ms (the
- * sockets wait there).
+ * sockets wait there). Polling also stops while the writer thread is
+ * behind (px_rec_backlogged): sleeping gives it the CPU, spinning would
+ * make the queue overflow and drop records.
  */
 void px_spin(proxy *p)
 {
@@ -774,6 +776,10 @@ void px_spin(proxy *p)
 
 		if (now - start >= 2000000u)
 			break;
+		if (p->o.rec && px_rec_backlogged(p->o.rec)) {
+			p->st.poll_yields++;
+			break;
+		}
 		if (n)
 			end = now + p->o.poll_us * 1000ull;
 		else if (now >= end)
