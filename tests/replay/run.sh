@@ -12,6 +12,7 @@
 #  - the vhost-user target: into --serve directly, and through
 #    vscsi-capture (when it is built): the new capture decodes to the same
 #    requests, queue by queue, and replays with no difference;
+#  - --jobs: the same results on one and on several threads;
 #  - --record, --map, the selection, the dry run, the reports, timing, the
 #    usage errors.
 #
@@ -187,6 +188,54 @@ grep '^  #' "$tmp/ro/diffs" | grep -v -e ' > WRITE' -e ' > UNMAP' >"$tmp/ro/othe
 check "read-only LUN: the other differences: READ CAPACITY(16), and reads of blocks a differing write wrote ($(wc -l <"$tmp/ro/other"))" \
 	sh -c "! grep -v -e 'READ CAPACITY(16)' -e 'READ(10)' '$tmp/ro/other' | grep -q . &&
 		[ \$(grep -c 'data-in: [0-9]* bytes, digest' '$tmp/ro/diffs') -eq \$((\$(grep -c 'written by #' '$tmp/ro/diffs') + \$(grep -c 'READ CAPACITY(16)' '$tmp/ro/other'))) ]"
+
+# ---------------------------------------------------------------- threads
+# --jobs: the captures whose requests can be dealt out to threads replay
+# the same on 1 and 3 of them: the same verification figures, the same
+# differences (none; then the corrupted block's one), byte-identical
+# images; the others say why they run on one thread
+# verif JSON: the verification object of a JSON report
+verif() { sed -n 's/.*"verification":\({[^}]*}\).*/\1/p' "$1"; }
+for n in boot guest-fs guest-randio; do
+	f=captures/$n.pcap.zst
+	for j in 1 3; do
+		prep "$f" "$tmp/j$j-$n"
+		"$R" --write -j $j --report-json "$tmp/j$j-$n/r.json" \
+			$(cat "$tmp/j$j-$n/luns") "$f" >"$tmp/j$j-$n/out" 2>&1
+	done
+	check "$n: --jobs 3 replays on 3 threads, --jobs 1 on one" \
+		sh -c "grep -q '^vscsi-replay: .*, 3 threads\$' '$tmp/j3-$n/out' && ! grep -q 'threads' '$tmp/j1-$n/out'"
+	v1=$(verif "$tmp/j1-$n/r.json")
+	v3=$(verif "$tmp/j3-$n/r.json")
+	check "$n: --jobs 1 and 3: the same verification ($v3)" \
+		sh -c "[ -n '$v1' ] && [ '$v1' = '$v3' ]"
+	same=1
+	for img in "$tmp/j1-$n"/*.img; do
+		cmp -s "$img" "$tmp/j3-$n/$(basename "$img")" || same=0
+	done
+	check "$n: --jobs 1 and 3: byte-identical images" [ "$same" -eq 1 ]
+done
+for j in 1 3; do
+	prep captures/guest-randio.pcap.zst "$tmp/jbad$j"
+	# blocks 0-7 and the first 4 KiB of chunk 1 (LBA 2048): both lanes'
+	printf 'not what was recorded' | dd of="$tmp/jbad$j/0_0.img" bs=1 seek=0 conv=notrunc 2>/dev/null
+	printf 'not what was recorded' | dd of="$tmp/jbad$j/0_0.img" bs=1 seek=1048576 conv=notrunc 2>/dev/null
+	"$R" --write -v -j $j $(cat "$tmp/jbad$j/luns") captures/guest-randio.pcap.zst >"$tmp/jbad$j/out" 2>&1
+	sed -n '/^differences/,$p' "$tmp/jbad$j/out" | grep -v 'latency' >"$tmp/jbad$j/diffs"
+done
+check "a corrupted image: --jobs 1 and 3 find the same differences ($(grep -c '^  #' "$tmp/jbad1/diffs"))" \
+	sh -c "grep -q '^  #' '$tmp/jbad1/diffs' && cmp -s '$tmp/jbad1/diffs' '$tmp/jbad3/diffs'"
+prep captures/mixed.pcap.zst "$tmp/jtmf"
+replay --write -j 2 $(cat "$tmp/jtmf/luns") captures/mixed.pcap.zst
+check "TMFs in the selection: one thread, and the report says why" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'one thread (the selection has task management or AN requests)' '$tmp/out'"
+prep captures/boot.pcap.zst "$tmp/jtim"
+replay --write -j 2 --timing scale=0.01 $(cat "$tmp/jtim/luns") captures/boot.pcap.zst
+check "a timed replay with --jobs 2: one thread, and the report says why" \
+	sh -c "[ $rc -eq 0 ] && grep -q 'one thread (timed replays run on one thread)' '$tmp/out'"
+replay -j 0 --lun "0:0=$tmp/jtim/0_0.img" captures/boot.pcap.zst
+check "--jobs 0: a usage error (exit 2)" \
+	sh -c "[ $rc -eq 2 ] && grep -q -- '--jobs 0: want 1 to 16 or auto' '$tmp/err'"
 
 # ---------------------------------------------------------------- safety
 prep captures/mixed.pcap.zst "$tmp/safe"

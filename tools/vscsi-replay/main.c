@@ -36,6 +36,8 @@ static void usage(FILE *f)
 	      "  --start SEC, --end SEC  a window, seconds from the capture's "
 	      "start\n"
 	      "  --timing asap|original|scale=F  when to issue (default asap)\n"
+	      "  -j, --jobs N|auto  threads of an asap replay (auto: one per "
+	      "CPU, up to 4)\n"
 	      "  -n, --dry-run   print the plan, issue nothing\n"
 	      "  --report-json FILE, --report-junit FILE  reports for tools "
 	      "and CI\n"
@@ -105,6 +107,7 @@ int main(int argc, char **argv)
 		{ "start", required_argument, NULL, 's' },
 		{ "end", required_argument, NULL, 'e' },
 		{ "timing", required_argument, NULL, 'T' },
+		{ "jobs", required_argument, NULL, 'j' },
 		{ "dry-run", no_argument, NULL, 'n' },
 		{ "report-json", required_argument, NULL, 'J' },
 		{ "report-junit", required_argument, NULL, 'X' },
@@ -120,11 +123,12 @@ int main(int argc, char **argv)
 	serve_opts o;
 	replay_opts ro;
 	const char **luns, **maps;
-	int c, rc;
+	int c, rc, jobs_set = 0;
 
 	memset(&o, 0, sizeof(o));
 	memset(&ro, 0, sizeof(ro));
 	ro.max_diffs = 20;
+	ro.jobs = -1;
 	o.queues = SDEV_DEFAULT_QUEUES;
 	o.poll_us = SDEV_DEFAULT_POLL_US;
 	luns = calloc((size_t)argc, sizeof(*luns));
@@ -138,7 +142,7 @@ int main(int argc, char **argv)
 	o.luns = luns;
 	ro.maps = maps;
 	/* '+': stop at the first non-option (the control command) */
-	while ((c = getopt_long(argc, argv, "+f:nqvVh", longopts, NULL)) !=
+	while ((c = getopt_long(argc, argv, "+f:j:nqvVh", longopts, NULL)) !=
 	       -1) {
 		switch (c) {
 		case 'S':
@@ -209,6 +213,25 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'j': {
+			char *end;
+			unsigned long n = strtoul(optarg, &end, 10);
+
+			jobs_set = 1;
+			if (strcmp(optarg, "auto") == 0) {
+				ro.jobs = -1;
+				break;
+			}
+			if (*optarg < '0' || *optarg > '9' || *end || n < 1 ||
+			    n > 16) {
+				fprintf(stderr, "%s: --jobs %s: want 1 to 16 or "
+					"auto\n", REPLAY_PROG, optarg);
+				rc = 2;
+				goto out;
+			}
+			ro.jobs = (int)n;
+			break;
+		}
 		case 'n':
 			ro.dry_run = 1;
 			break;
@@ -263,7 +286,8 @@ int main(int argc, char **argv)
 		if (ro.vhost_user || ro.nmaps || ro.filter || ro.dry_run ||
 		    ro.write || ro.skip_writes || ro.report_json ||
 		    ro.report_junit || ro.record || ro.digest_images ||
-		    ro.start || ro.end || ro.timing || ro.quiet) {
+		    ro.start || ro.end || ro.timing || ro.quiet ||
+		    jobs_set) {
 			fprintf(stderr, "%s: the replay options do not go with "
 				"--serve or --ctl\n", REPLAY_PROG);
 			rc = 2;

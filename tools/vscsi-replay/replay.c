@@ -75,7 +75,7 @@ rp_opstat *rp_opstat_get(replay *r, const rp_op *op)
 
 /* ------------------------------------------------------------ slots */
 
-static rp_slot *rp_slot_get(replay *r, uint32_t need)
+rp_slot *rp_slot_get(replay *r, uint32_t need)
 {
 	rp_slot *s = r->free_slots;
 
@@ -113,16 +113,17 @@ static rp_slot *rp_slot_get(replay *r, uint32_t need)
 		s->cap = c;
 	}
 	s->next = NULL;
+	s->discard = 0;
 	return s;
 }
 
-static void rp_slot_put(replay *r, rp_slot *s)
+void rp_slot_put(replay *r, rp_slot *s)
 {
 	s->next = r->free_slots;
 	r->free_slots = s;
 }
 
-static void rp_slots_free(replay *r)
+void rp_slots_free(replay *r)
 {
 	uint32_t i;
 
@@ -138,10 +139,15 @@ static void rp_slots_free(replay *r)
 
 /* ------------------------------------------------------------ completion */
 
-static void rp_mark_done(replay *r, const rp_op *op)
+void rp_mark_done(replay *r, const rp_op *op)
 {
 	if (!op->cidx)
 		return;
+	if (r->lanes) {
+		__atomic_store_n(&r->done[op->cidx], 1, __ATOMIC_RELEASE);
+		rp_lanes_advance(r);
+		return;
+	}
 	r->done[op->cidx] = 1;
 	while (r->watermark < r->plan.ncompl && r->done[r->watermark + 1])
 		r->watermark++;
@@ -150,9 +156,17 @@ static void rp_mark_done(replay *r, const rp_op *op)
 void rp_complete(replay *r, rp_slot *s, const rp_res *res)
 {
 	const rp_op *op = &r->plan.ops[s->op];
-	uint64_t now = rp_now_ns();
-	rp_opstat *st = rp_opstat_get(r, op);
+	uint64_t now;
+	rp_opstat *st;
 
+	if (s->discard) {
+		/* a lane's copy of a barrier op (replay_lanes.c) */
+		r->inflight--;
+		rp_slot_put(r, s);
+		return;
+	}
+	now = rp_now_ns();
+	st = rp_opstat_get(r, op);
 	if (st) {
 		vscsi_hist_add(&st->rep, now - s->issue_ns);
 		if (op->flags & RP_OPF_DONE)
@@ -174,7 +188,7 @@ void rp_complete(replay *r, rp_slot *s, const rp_res *res)
 /* ------------------------------------------------------------ issue */
 
 /* The data-out of op into s->dout: the kept bytes, then the fill. */
-static void rp_dout(replay *r, const rp_op *op, rp_slot *s)
+void rp_dout(replay *r, const rp_op *op, rp_slot *s)
 {
 	const uint8_t *kept = rp_op_dout(&r->plan, op);
 	uint32_t k = op->dout_kept < op->dout_len ? op->dout_kept : op->dout_len;
@@ -186,8 +200,7 @@ static void rp_dout(replay *r, const rp_op *op, rp_slot *s)
 			s->dout + k, k, op->dout_len - k);
 }
 
-/* 0 issued (or answered at once with an error), VSCSI_ERR_NOSPACE. */
-static int rp_issue(replay *r, uint32_t opi, uint64_t now)
+int rp_issue(replay *r, uint32_t opi, uint64_t now)
 {
 	const rp_op *op = &r->plan.ops[opi];
 	uint32_t need = op->kind == RP_CMD ? op->dout_len + op->din_alloc : 0;
@@ -249,6 +262,17 @@ static int rp_issue(replay *r, uint32_t opi, uint64_t now)
 	return VSCSI_OK;
 }
 
+void rp_skip(replay *r, uint32_t opi)
+{
+	const rp_op *op = &r->plan.ops[opi];
+
+	if (op->flags & RP_OPF_WRITE)
+		rp_verify_skipped(r, opi);
+	else
+		r->oflags[opi] |= RP_OPF_SKIPPED;
+	rp_mark_done(r, op);
+}
+
 /* The wall-clock mark of op. */
 static uint64_t rp_mark(const replay *r, const rp_op *op)
 {
@@ -277,11 +301,7 @@ static int rp_issue_some(replay *r, int64_t *wait_ns)
 		int rc;
 
 		if (op->skip != RP_ISSUE) {
-			if (op->flags & RP_OPF_WRITE)
-				rp_verify_skipped(r, opi);
-			else
-				r->oflags[opi] |= RP_OPF_SKIPPED;
-			rp_mark_done(r, op);
+			rp_skip(r, opi);
 			r->next++;
 			continue;
 		}
@@ -487,6 +507,7 @@ int rp_exit_status(const replay *r)
 
 static void rp_free(replay *r)
 {
+	rp_lanes_free(r);
 	rp_slots_free(r);
 	rp_vmap_free(r->vmap);
 	free(r->wlog);
@@ -599,7 +620,19 @@ int replay_main(const replay_opts *o)
 		rp_free(&r);
 		return 2;
 	}
-	rp_run(&r);
+	if (rp_lanes_setup(&r, err, sizeof(err))) {
+		fprintf(stderr, "%s: %s\n", REPLAY_PROG,
+			err[0] ? err : "out of memory");
+		r.t->vt->close(r.t);
+		rp_free(&r);
+		return 2;
+	}
+	if (r.lanes) {
+		r.t0 = rp_now_ns();
+		rp_lanes_run(&r);
+	} else {
+		rp_run(&r);
+	}
 	r.t->vt->close(r.t);
 	r.t = NULL;
 	if (r.rec && rp_rec_close(&r) && !r.fatal) {

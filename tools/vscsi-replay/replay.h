@@ -124,6 +124,7 @@ typedef struct replay_opts {
 	const char *record;	/* --record FILE */
 	int digest_images;	/* --digest-images */
 	unsigned max_diffs;	/* differences listed in the text (0: all) */
+	int jobs;		/* --jobs: threads of a replay; -1 auto */
 	int quiet;
 	int verbose;
 } replay_opts;

@@ -295,7 +295,8 @@ int rp_emu_open(replay *r, rp_target **out, char *err, size_t errlen)
 		emu_lun_cfg cfg;
 
 		rc = emu_lun_parse(o->luns[i], &cfg, err, errlen);
-		if (!rc)
+		/* a lane's emulation: lane 0 holds the locks */
+		if (!rc && !r->lane_id)
 			rc = re_lock(t, cfg.path, err, errlen);
 		if (rc)
 			goto fail;

@@ -40,11 +40,16 @@ static uint64_t rp_hash_avx2(const void *p, size_t n)
 uint64_t rp_hash(const void *p, size_t n)
 {
 #ifdef RP_HASH_AVX2
+	/* decided once; the lanes of a replay (replay_lanes.c) may race to
+	 * decide it, to the same value */
 	static int avx2 = -1;
+	int a = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
 
-	if (avx2 < 0)
-		avx2 = __builtin_cpu_supports("avx2") ? 1 : 0;
-	if (avx2)
+	if (a < 0) {
+		a = __builtin_cpu_supports("avx2") ? 1 : 0;
+		__atomic_store_n(&avx2, a, __ATOMIC_RELAXED);
+	}
+	if (a)
 		return rp_hash_avx2(p, n);
 #endif
 	return rp_hash_lib(p, n);

@@ -222,6 +222,8 @@ typedef struct rp_slot {
 	uint8_t *dout;		/* dout_len bytes */
 	uint8_t *din;		/* din_alloc bytes (built-in target) */
 	uint32_t cap;		/* bytes at dout (dout, then din) */
+	uint8_t discard;	/* a lane's copy of a barrier op: completes
+				 * uncounted (replay_lanes.c) */
 	struct rp_slot *next;	/* free list */
 } rp_slot;
 
@@ -426,7 +428,47 @@ struct replay {
 	unsigned nmissing;
 	const char *target_desc;	/* "the built-in emulation (2 LUNs)" */
 	char target_buf[256];
+
+	/* lanes (replay_lanes.c): NULL for a serial replay */
+	struct rp_lanes *lanes;
+	unsigned lane_id;	/* 0: the main thread, on this struct */
+	const uint32_t *lops;	/* the lane's ops, in file order */
+	size_t lcount, lpos;
+	unsigned nlanes;	/* lanes the replay ran on (1: serial) */
+	char lanes_why[160];	/* why serial, when --jobs asked for more */
 };
+
+/* The engine's parts (replay.c) that the lanes use too. */
+rp_slot *rp_slot_get(replay *r, uint32_t need);
+void rp_slot_put(replay *r, rp_slot *s);
+void rp_slots_free(replay *r);
+/* The data-out of op into s->dout: the kept bytes, then the fill. */
+void rp_dout(replay *r, const rp_op *op, rp_slot *s);
+/* Issue op: 0 issued (or answered at once with an error),
+ * VSCSI_ERR_NOSPACE (retry after a completion), another error. */
+int rp_issue(replay *r, uint32_t opi, uint64_t now);
+/* An op the selection leaves out: accounted for, marked done. */
+void rp_skip(replay *r, uint32_t opi);
+/* op's completion index is done; the watermark moves. */
+void rp_mark_done(replay *r, const rp_op *op);
+
+/* ------------------------------------------------------------ lanes */
+
+/*
+ * Decide whether r (loaded, its target open) can replay on more than one
+ * thread and set them up: r->nlanes, or r->lanes_why. VSCSI_OK, or an
+ * error with a sentence in err (a lane's target could not open).
+ */
+int rp_lanes_setup(replay *r, char *err, size_t errlen);
+/* Run the lanes to the end (r->t0 set by the caller); r gets every lane's
+ * figures. */
+int rp_lanes_run(replay *r);
+void rp_lanes_free(replay *r);
+/* The watermark, moved as far as the done completions allow. */
+uint32_t rp_lanes_advance(replay *r);
+/* When opi is a barrier: mark(lane, opi) for every other lane. */
+void rp_lanes_mark(replay *r, uint32_t opi,
+		   void (*mark)(replay *, uint32_t));
 
 /* The stat row of an op (made when new). */
 rp_opstat *rp_opstat_get(replay *r, const rp_op *op);

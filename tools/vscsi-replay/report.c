@@ -207,6 +207,10 @@ void rp_report_text(replay *r, FILE *f)
 		r->target_desc ? r->target_desc : "?", rp_timing_name(o));
 	if (o->timing == REPLAY_SCALE)
 		fprintf(f, " (x%g)", o->scale);
+	if (r->nlanes > 1)
+		fprintf(f, ", %u threads", r->nlanes);
+	else if (r->lanes_why[0])
+		fprintf(f, ", one thread (%s)", r->lanes_why);
 	fputc('\n', f);
 	fprintf(f, "capture: %llu records, %llu commands, %llu TMFs, %llu AN "
 		"requests", (unsigned long long)p->records,
@@ -454,6 +458,7 @@ int rp_report_json(replay *r, const char *path, char *err, size_t errlen)
 	js_str(f, r->target_desc ? r->target_desc : "");
 	fprintf(f, ",\"timing\":\"%s\",\"scale\":%g", rp_timing_name(o),
 		o->timing == REPLAY_SCALE ? o->scale : 1.0);
+	fprintf(f, ",\"threads\":%u", r->nlanes ? r->nlanes : 1);
 	fprintf(f, ",\"capture_facts\":{\"records\":%llu,\"commands\":%llu,"
 		"\"tmfs\":%llu,\"an\":%llu,\"connections\":%u,\"events\":%llu,"
 		"\"lost_records\":%llu,\"seq_missing\":%llu,\"orphan_completions\""

@@ -356,10 +356,19 @@ static void vr_mark_write(replay *r, uint32_t opi)
 		r->lun_unknown[lun] = 1;
 }
 
+/* vr_mark_write here and, for a barrier of a replay on lanes, in every
+ * lane. */
+static void vr_mark_all(replay *r, uint32_t opi)
+{
+	vr_mark_write(r, opi);
+	if (r->lanes)
+		rp_lanes_mark(r, opi, vr_mark_write);
+}
+
 void rp_verify_skipped(replay *r, uint32_t opi)
 {
 	r->oflags[opi] |= RP_OPF_SKIPPED;
-	vr_mark_write(r, opi);
+	vr_mark_all(r, opi);
 }
 
 static int vr_aborted(uint8_t response)
@@ -520,5 +529,5 @@ written:
 	if ((op->flags & RP_OPF_WRITE) && !res->err &&
 	    ((res->response == VSCSI_S_OK && res->status == 0) ||
 	     (r->oflags[opi] & RP_OPF_DIVERGED)))
-		vr_mark_write(r, opi);
+		vr_mark_all(r, opi);
 }
