@@ -40,15 +40,24 @@ static uint64_t rp_hash_avx2(const void *p, size_t n)
 uint64_t rp_hash(const void *p, size_t n)
 {
 #ifdef RP_HASH_AVX2
-	/* decided once; the lanes of a replay (replay_lanes.c) may race to
-	 * decide it, to the same value */
-	static int avx2 = -1;
-	int a = __atomic_load_n(&avx2, __ATOMIC_RELAXED);
+	/* decided once (2: AVX-512, 1: AVX2, 0: neither); the lanes of a
+	 * replay (replay_lanes.c) may race to decide it, to the same value */
+	static int isa = -1;
+	int a = __atomic_load_n(&isa, __ATOMIC_RELAXED);
 
 	if (a < 0) {
 		a = __builtin_cpu_supports("avx2") ? 1 : 0;
-		__atomic_store_n(&avx2, a, __ATOMIC_RELAXED);
+#if RP_HASH_HAVE_AVX512
+		if (__builtin_cpu_supports("avx512f") &&
+		    __builtin_cpu_supports("avx512bw"))
+			a = 2;
+#endif
+		__atomic_store_n(&isa, a, __ATOMIC_RELAXED);
 	}
+#if RP_HASH_HAVE_AVX512
+	if (a == 2)
+		return rp_hash_avx512(p, n);
+#endif
 	if (a)
 		return rp_hash_avx2(p, n);
 #endif
