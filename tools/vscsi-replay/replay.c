@@ -144,8 +144,7 @@ void rp_mark_done(replay *r, const rp_op *op)
 	if (!op->cidx)
 		return;
 	if (r->lanes) {
-		__atomic_store_n(&r->done[op->cidx], 1, __ATOMIC_RELEASE);
-		rp_lanes_advance(r);
+		rp_lanes_done(r, op->cidx);
 		return;
 	}
 	r->done[op->cidx] = 1;

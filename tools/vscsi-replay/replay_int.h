@@ -471,8 +471,8 @@ int rp_lanes_setup(replay *r, char *err, size_t errlen);
  * figures. */
 int rp_lanes_run(replay *r);
 void rp_lanes_free(replay *r);
-/* The watermark, moved as far as the done completions allow. */
-uint32_t rp_lanes_advance(replay *r);
+/* Completion index cidx of the lane's is done. */
+void rp_lanes_done(replay *r, uint32_t cidx);
 /* When opi is a barrier: mark(lane, opi) for every other lane. */
 void rp_lanes_mark(replay *r, uint32_t opi,
 		   void (*mark)(replay *, uint32_t));

@@ -8,10 +8,10 @@
  * every request on a block is issued by one lane, in file order. Each lane
  * has its own emulation over the same files, its own request slots and its
  * own figures (merged at the end), and the lanes share nothing but the
- * files and the happens-before bookkeeping: the done flags of completion
- * indices and the watermark, which every lane moves and every lane obeys,
- * so that what is in flight stays within what the recording had in flight,
- * as in a serial replay. No data moves between threads (a 4 KiB buffer
+ * files and the happens-before bookkeeping: how far each lane's own
+ * completions are done (rl_own), from which every lane takes the
+ * watermark it obeys, so that what is in flight stays within what the
+ * recording had in flight, as in a serial replay. No data moves between threads (a 4 KiB buffer
  * written on one CPU and read on another costs more than the read that
  * filled it).
  *
@@ -39,11 +39,34 @@
 #include <unistd.h>
 
 #include "replay_int.h"
+#include "vu_loop.h"
 
 #define RP_LANES_MAX 16
 #define RP_LANE_SHIFT 11	/* blocks per chunk: 2048 (1 MiB of 512) */
 #define RP_LANE_BARRIER 0xffu
 #define RP_LANE_BATCH 4		/* issues between collections */
+
+/* A lane's published progress, on a cache line of its own. */
+typedef struct rl_prog {
+	uint32_t lw;			/* __atomic */
+	char pad[60];
+} rl_prog;
+
+/*
+ * A lane's own completions: their indices in ascending order, and which
+ * are done (private flags: no other CPU writes near them). Every index up
+ * to lw that is the lane's is done; the watermark is the least lw of all
+ * lanes (an index that is not a lane's does not hold that lane's lw back).
+ * A lane publishes its lw once per batch of completions, and reads the
+ * others' only when an op waits for more than it last saw.
+ */
+typedef struct rl_own {
+	uint32_t *cidx;
+	size_t n, next;			/* next: the first not done */
+	uint8_t *done;			/* by completion index */
+	uint32_t lw;			/* what was last published */
+	uint32_t seen;			/* the watermark last computed */
+} rl_own;
 
 typedef struct rp_lanes {
 	unsigned n;
@@ -51,28 +74,99 @@ typedef struct rp_lanes {
 	uint8_t *owner;			/* per op: lane, or RP_LANE_BARRIER */
 	uint32_t *ops[RP_LANES_MAX];	/* each lane's ops */
 	size_t nops[RP_LANES_MAX];
+	rl_own own[RP_LANES_MAX];
+	rl_prog prog[RP_LANES_MAX];
 	pthread_t th[RP_LANES_MAX];
-	uint32_t watermark;		/* __atomic */
 	atomic_uint arrived;		/* lanes at the barrier */
 	atomic_uint gen;		/* barriers passed */
 	atomic_int fatal;
 	pthread_mutex_t fatal_lock;
 } rp_lanes;
 
-uint32_t rp_lanes_advance(replay *r)
+/* The lane whose completion index cidx is (a barrier's: lane 0's). */
+static unsigned rl_cidx_lane(const rp_lanes *L, const replay *r,
+			     uint32_t cidx)
+{
+	uint8_t o = L->owner[r->plan.cidx_op[cidx]];
+
+	return o == RP_LANE_BARRIER ? 0 : o;
+}
+
+/* What the lane's lw is now. */
+static uint32_t rl_lw(const rl_own *w, uint32_t ncompl)
+{
+	return w->next < w->n ? w->cidx[w->next] - 1 : ncompl;
+}
+
+void rp_lanes_done(replay *r, uint32_t cidx)
+{
+	rl_own *w = &r->lanes->own[r->lane_id];
+
+	w->done[cidx] = 1;
+	while (w->next < w->n && w->done[w->cidx[w->next]])
+		w->next++;
+}
+
+/* Publish the lane's progress (after a batch of completions). */
+static void rl_publish(replay *r)
 {
 	rp_lanes *L = r->lanes;
-	uint32_t w0 = __atomic_load_n(&L->watermark, __ATOMIC_ACQUIRE), w = w0;
+	rl_own *w = &L->own[r->lane_id];
+	uint32_t lw = rl_lw(w, r->plan.ncompl);
 
-	while (w < r->plan.ncompl &&
-	       __atomic_load_n(&r->done[w + 1], __ATOMIC_ACQUIRE))
-		w++;
-	while (w > w0 &&
-	       !__atomic_compare_exchange_n(&L->watermark, &w0, w, 1,
-					    __ATOMIC_ACQ_REL,
-					    __ATOMIC_ACQUIRE))
-		;
-	return w > w0 ? w : w0;
+	if (lw != w->lw) {
+		w->lw = lw;
+		__atomic_store_n(&L->prog[r->lane_id].lw, lw, __ATOMIC_RELEASE);
+	}
+}
+
+/* The watermark: every completion index up to it is done. */
+static uint32_t rl_watermark(replay *r)
+{
+	rp_lanes *L = r->lanes;
+	uint32_t w = rl_lw(&L->own[r->lane_id], r->plan.ncompl);
+	unsigned i;
+
+	for (i = 0; i < L->n; i++) {
+		uint32_t v;
+
+		if (i == r->lane_id)
+			continue;
+		v = __atomic_load_n(&L->prog[i].lw, __ATOMIC_ACQUIRE);
+		if (v < w)
+			w = v;
+	}
+	L->own[r->lane_id].seen = w;
+	return w;
+}
+
+/* Each lane's completion indices, ascending (set-up, before any runs). */
+static int rl_own_setup(rp_lanes *L, const replay *r)
+{
+	size_t c[RP_LANES_MAX] = { 0 };
+	uint32_t x;
+	unsigned i;
+
+	for (x = 1; x <= r->plan.ncompl; x++)
+		c[rl_cidx_lane(L, r, x)]++;
+	for (i = 0; i < L->n; i++) {
+		rl_own *w = &L->own[i];
+
+		w->cidx = malloc((c[i] ? c[i] : 1) * sizeof(uint32_t));
+		w->done = calloc((size_t)r->plan.ncompl + 1, 1);
+		if (!w->cidx || !w->done)
+			return VSCSI_ERR_NOMEM;
+	}
+	for (x = 1; x <= r->plan.ncompl; x++) {
+		rl_own *w = &L->own[rl_cidx_lane(L, r, x)];
+
+		w->cidx[w->n++] = x;
+	}
+	for (i = 0; i < L->n; i++) {
+		L->own[i].lw = rl_lw(&L->own[i], r->plan.ncompl);
+		L->prog[i].lw = L->own[i].lw;
+	}
+	return VSCSI_OK;
 }
 
 /* ------------------------------------------------------------ the plan */
@@ -201,7 +295,8 @@ int rp_lanes_setup(replay *r, char *err, size_t errlen)
 			if (o == RP_LANE_BARRIER || o == i)
 				L->ops[i][L->nops[i]++] = (uint32_t)k;
 	}
-	L->watermark = r->watermark;
+	if (rl_own_setup(L, r))
+		return VSCSI_ERR_NOMEM;
 	L->lane[0] = r;
 	r->lane_id = 0;
 	r->lops = L->ops[0];
@@ -262,6 +357,7 @@ static int rl_wait(replay *r, int64_t timeout_ns)
 {
 	int rc = r->t->vt->wait(r->t, timeout_ns);
 
+	rl_publish(r);
 	if (rc < 0) {
 		char m[160];
 
@@ -302,6 +398,25 @@ static int rl_issue_copy(replay *lr, uint32_t opi)
 	return rc;
 }
 
+/*
+ * A lane that waits for another: a short pause between looks (each look
+ * at a line the other lane writes takes that line from it), and every
+ * 64th look the CPU to whoever else wants it.
+ */
+static void rl_backoff(unsigned k)
+{
+	unsigned i;
+
+	if (k % 64 == 0) {
+		/* waited a while: the lane waited for may have no CPU
+		 * (more lanes than CPUs, or other load) */
+		sched_yield();
+		return;
+	}
+	for (i = 0; i < 8; i++)
+		vu_cpu_relax();
+}
+
 /* Every lane at barrier op opi with nothing in flight; lane 0 runs it. */
 static void rl_barrier(replay *r, uint32_t opi)
 {
@@ -311,13 +426,11 @@ static void rl_barrier(replay *r, uint32_t opi)
 	atomic_fetch_add(&L->arrived, 1);
 	if (r->lane_id) {
 		while (atomic_load(&L->gen) == gen && !atomic_load(&L->fatal))
-			if (++spins % 256 == 0)
-				sched_yield();
+			rl_backoff(++spins);
 		return;
 	}
 	while (atomic_load(&L->arrived) < L->n && !atomic_load(&L->fatal))
-		if (++spins % 256 == 0)
-			sched_yield();
+		rl_backoff(++spins);
 	if (r->plan.ops[opi].skip != RP_ISSUE) {
 		rp_skip(r, opi);
 		goto out;
@@ -340,6 +453,7 @@ static void rl_barrier(replay *r, uint32_t opi)
 			;
 	}
 out:
+	rl_publish(r);
 	atomic_store(&L->arrived, 0);
 	atomic_fetch_add(&L->gen, 1);
 }
@@ -375,17 +489,18 @@ static void rl_run(replay *r)
 		}
 		if (op->skip != RP_ISSUE) {
 			rp_skip(r, opi);
+			rl_publish(r);
 			r->lpos++;
 			continue;
 		}
-		if (__atomic_load_n(&L->watermark, __ATOMIC_ACQUIRE) < op->dep &&
-		    rp_lanes_advance(r) < op->dep) {
+		if (L->own[r->lane_id].seen < op->dep &&
+		    rl_watermark(r) < op->dep) {
 			/* another lane's completions will move it */
 			if (r->inflight) {
 				if (rl_wait(r, 0))
 					return;
-			} else if (++idle % 256 == 0) {
-				sched_yield();
+			} else {
+				rl_backoff(++idle);
 			}
 			continue;
 		}
@@ -530,8 +645,11 @@ void rp_lanes_free(replay *r)
 		free(lr->opstats);
 		free(lr);
 	}
-	for (i = 0; i < L->n; i++)
+	for (i = 0; i < L->n; i++) {
 		free(L->ops[i]);
+		free(L->own[i].cidx);
+		free(L->own[i].done);
+	}
 	free(L->owner);
 	pthread_mutex_destroy(&L->fatal_lock);
 	free(L);
