@@ -81,6 +81,10 @@ typedef struct rp_lanes {
 	atomic_uint gen;		/* barriers passed */
 	atomic_int fatal;
 	pthread_mutex_t fatal_lock;
+	char pad[64];
+	atomic_uint waiting;		/* lanes waiting for the watermark
+					 * (its own cache line) */
+	char pad2[60];
 } rp_lanes;
 
 /* The lane whose completion index cidx is (a barrier's: lane 0's). */
@@ -464,6 +468,7 @@ static void rl_run(replay *r)
 	rp_lanes *L = r->lanes;
 	const rp_op *ops = r->plan.ops;
 	unsigned idle = 0;
+	int waiting = 0;
 
 	while (!atomic_load(&L->fatal)) {
 		uint32_t opi;
@@ -500,9 +505,17 @@ static void rl_run(replay *r)
 				if (rl_wait(r, 0))
 					return;
 			} else {
+				if (!waiting) {
+					waiting = 1;
+					atomic_fetch_add(&L->waiting, 1);
+				}
 				rl_backoff(++idle);
 			}
 			continue;
+		}
+		if (waiting) {
+			waiting = 0;
+			atomic_fetch_sub(&L->waiting, 1);
 		}
 		rc = rp_issue(r, opi, rp_now_ns());
 		if (rc == VSCSI_ERR_NOSPACE) {
@@ -517,7 +530,9 @@ static void rl_run(replay *r)
 		r->lpos++;
 		/* the emulation answers inline: collect now and then, so
 		 * that the other lanes see the watermark move */
-		if (++idle % RP_LANE_BATCH == 0 && rl_wait(r, 0))
+		if ((++idle % RP_LANE_BATCH == 0 ||
+		     atomic_load_explicit(&L->waiting, memory_order_relaxed)) &&
+		    rl_wait(r, 0))
 			return;
 	}
 }
