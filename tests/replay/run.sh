@@ -225,6 +225,17 @@ for j in 1 3; do
 done
 check "a corrupted image: --jobs 1 and 3 find the same differences ($(grep -c '^  #' "$tmp/jbad1/diffs"))" \
 	sh -c "grep -q '^  #' '$tmp/jbad1/diffs' && cmp -s '$tmp/jbad1/diffs' '$tmp/jbad3/diffs'"
+# the first command to the LUN a read (the TEST UNIT READY left out): the
+# power-on unit attention answers it on one thread; on three, every lane's
+# emulation has one, and still only that read differs
+for j in 1 3; do
+	prep captures/boot.pcap.zst "$tmp/jua$j"
+	"$R" --write -v -j $j -f 'op == read10 or op == write10' \
+		$(cat "$tmp/jua$j/luns") captures/boot.pcap.zst >"$tmp/jua$j/out" 2>&1
+	sed -n '/^differences/,$p' "$tmp/jua$j/out" | grep -v 'latency' >"$tmp/jua$j/diffs"
+done
+check "a read first: the unit attention answers it alone, on 1 and on 3 threads" \
+	sh -c "grep -q '^differences: 1 ' '$tmp/jua1/diffs' && grep -q 'UNIT ATTENTION 29/00' '$tmp/jua1/diffs' && cmp -s '$tmp/jua1/diffs' '$tmp/jua3/diffs'"
 prep captures/mixed.pcap.zst "$tmp/jtmf"
 replay --write -j 2 $(cat "$tmp/jtmf/luns") captures/mixed.pcap.zst
 check "TMFs in the selection: one thread, and the report says why" \

@@ -18,8 +18,9 @@
  * Requests that no lane owns run as barriers: every lane drains and waits,
  * and lane 0 issues the request to every lane's emulation, verifying the
  * answer of its own. Those are commands without a block range (TEST UNIT
- * READY, INQUIRY, MODE SELECT, UNMAP, ...) and commands across a chunk
- * boundary. Each emulation so sees every command that changes its state
+ * READY, INQUIRY, MODE SELECT, UNMAP, ...), commands across a chunk
+ * boundary, and the first command to each LUN that its power-on unit
+ * attention would answer (rl_first_ua). Each emulation so sees every command that changes its state
  * (unit attentions, mode pages, reservations), in order; a write reaches
  * the medium once per lane, with the same bytes each time, which leaves
  * the medium as one write would. TMFs and AN requests (which act on other
@@ -45,6 +46,7 @@
 #define RP_LANE_SHIFT 11	/* blocks per chunk: 2048 (1 MiB of 512) */
 #define RP_LANE_BARRIER 0xffu
 #define RP_LANE_BATCH 4		/* issues between collections */
+#define RL_UA_LUNS 256		/* LUNs a replay on lanes tells apart */
 
 /* A lane's published progress, on a cache line of its own. */
 typedef struct rl_prog {
@@ -243,8 +245,40 @@ static const char *rl_serial_why(const replay *r)
 	return NULL;
 }
 
+/*
+ * The first command to a LUN that a unit attention would answer (any but
+ * INQUIRY, REPORT LUNS and REQUEST SENSE, which go to every lane anyway):
+ * every lane's emulation starts with a power-on unit attention, so that
+ * command goes to all of them, which clears it in each as the serial
+ * replay's one emulation clears it. 1 when op is that command.
+ */
+static int rl_first_ua(const replay *r, const rp_op *op, uint32_t *seen,
+		       unsigned *nseen)
+{
+	uint8_t raw[8];
+	uint32_t addr;
+	unsigned i;
+
+	if (op->skip != RP_ISSUE || op->kind != RP_CMD || !op->cdb_len ||
+	    op->cdb[0] == 0x12 || op->cdb[0] == 0xa0 || op->cdb[0] == 0x03)
+		return 0;
+	rp_map_lun(r->maps, r->nmaps, op->lun, raw);
+	addr = rp_lun_addr(raw);
+	if (addr == RP_LUN_NONE)
+		return 0;
+	for (i = 0; i < *nseen && i < RL_UA_LUNS; i++)
+		if (seen[i] == addr)
+			return 0;
+	if (*nseen < RL_UA_LUNS)
+		seen[*nseen] = addr;
+	(*nseen)++;
+	return 1;
+}
+
 int rp_lanes_setup(replay *r, char *err, size_t errlen)
 {
+	uint32_t ua[RL_UA_LUNS];
+	unsigned nua = 0;
 	unsigned n = rl_wanted(r), i;
 	const char *why = NULL;
 	rp_lanes *L;
@@ -270,7 +304,11 @@ int rp_lanes_setup(replay *r, char *err, size_t errlen)
 	for (k = 0; k < r->plan.nops; k++) {
 		int o = rl_owner(r, &r->plan.ops[k], n, &why);
 
-		if (o < 0) {
+		if (o >= 0 && rl_first_ua(r, &r->plan.ops[k], ua, &nua))
+			o = RP_LANE_BARRIER;
+		if (o < 0 || nua > RL_UA_LUNS) {
+			if (o >= 0)
+				why = "the capture addresses too many LUNs";
 			free(L->owner);
 			free(L);
 			goto serial;
