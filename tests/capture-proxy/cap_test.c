@@ -883,14 +883,17 @@ out:
 
 /* Driver variants through one proxy: ADD_MEM_REG, a full memory table (the
  * proxy adds its region with ADD_MEM_REG), buffers across regions, no
- * indirect, no EVENT_IDX, no REPLY_ACK, small rings, 4 queues. */
+ * indirect, no EVENT_IDX, no REPLY_ACK, small rings, 4 queues; packed
+ * rings (the proxy's guest side is packed, the back-end's shadow split),
+ * with and without indirect tables and EVENT_IDX. */
+#define NVAR 11
 static int t_variants(void)
 {
 	static const struct {
 		const char *name;
 		unsigned flags, nregions, nq;
 		uint16_t qsize;
-	} var[] = {
+	} var[NVAR] = {
 		{ "add_mem_reg", VFE_ADD_MEM_REG, 3, 1, 0 },
 		{ "8_regions", 0, 8, 1, 0 },
 		{ "cross", VFE_CROSS, 2, 1, 0 },
@@ -899,9 +902,13 @@ static int t_variants(void)
 		{ "no_ack", VFE_NO_ACK, 1, 1, 0 },
 		{ "ring_8", VFE_NO_INDIRECT, 1, 1, 8 },
 		{ "4_queues", 0, 1, 4, 256 },
+		{ "packed", VFE_PACKED, 1, 2, 0 },
+		{ "packed_no_indirect", VFE_PACKED | VFE_NO_INDIRECT, 1, 1, 8 },
+		{ "packed_no_event_idx", VFE_PACKED | VFE_NO_EVENT_IDX, 2, 2,
+		  0 },
 	};
-	struct book b[8];
-	struct cbarg a[8];
+	struct book b[NVAR];
+	struct cbarg a[NVAR];
 	struct csum s = { 0 };
 	pid_t be = -1, px = -1;
 	vfe *v = NULL;
@@ -913,7 +920,7 @@ static int t_variants(void)
 	CHECK(be > 0, "back-end did not start");
 	px = start_proxy(path("cap.pcap.zst"), NOARGS);
 	CHECK(px > 0, "proxy did not start");
-	for (i = 0; i < 8; i++) {
+	for (i = 0; i < NVAR; i++) {
 		vfe_opts o;
 
 		a[i].b = &b[i];
@@ -940,48 +947,84 @@ static int t_variants(void)
 	px = -1;
 	CHECK(!cap_load(path("cap.pcap.zst"), VSCSI_CAP_R_STRICT, &s), " ");
 	CHECK(!s.damaged, "damaged");
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < NVAR; i++) {
+		size_t j;
+		unsigned packed = 0, total = 0;
+
 		CHECK(!check_book(&s, i + 1, &b[i], 1), "%s", var[i].name);
-	CHECK(s.max_conn == 8, "%u connections recorded", s.max_conn);
+		/* the requests say which kind of ring they came on */
+		for (j = 0; j < s.n; j++)
+			if (s.io[j].conn == i + 1) {
+				total++;
+				packed += (s.io[j].flags & VSCSI_RECF_PACKED) != 0;
+			}
+		CHECK(total && packed == ((var[i].flags & VFE_PACKED) ? total
+								     : 0),
+		      "%s: %u of %u requests flagged packed", var[i].name,
+		      packed, total);
+	}
+	CHECK(s.max_conn == NVAR, "%u connections recorded", s.max_conn);
 	rc = 0;
 out:
 	vfe_close(v);
 	stop(px, SIGKILL, 1000);
 	stop(be, SIGTERM, 5000);
-	for (i = 0; i < 8; i++)
+	for (i = 0; i < NVAR; i++)
 		book_free(&b[i]);
 	csum_free(&s);
 	return rc;
 }
 
-/* Packed rings are not offered through the proxy (the back-end offers
- * them). */
-static int t_packed_masked(void)
+/* Packed rings through the proxy whatever the back-end offers: the proxy
+ * offers them to the front-end, and the back-end is told split (SET_FEATURES
+ * without RING_PACKED), so a back-end of split rings only serves a packed
+ * guest; the vhost-user records show the front-end's side (packed). */
+static int t_packed(void)
 {
 	vfe_opts o;
 	char err[256];
+	struct book b;
+	struct cbarg a;
+	struct csum s = { 0 };
 	pid_t be = -1, px = -1;
 	vfe *v = NULL;
 	int rc = -1, r;
 
+	memset(&b, 0, sizeof(b));
+	memset(&a, 0, sizeof(a));
 	be = start_backend(path("be.sock"));
 	CHECK(be > 0, "back-end did not start");
-	px = start_proxy(NULL, NOARGS);
+	px = start_proxy(path("packed.pcap.zst"), NOARGS);
 	CHECK(px > 0, "proxy did not start");
 	vfe_opts_init(&o);
 	o.flags = VFE_PACKED;
-	r = vfe_open(path("be.sock"), &o, &v, err, sizeof(err));
-	CHECK(r == 0, "direct packed open: %s", err);
+	r = vfe_open(path("px.sock"), &o, &v, err, sizeof(err));
+	CHECK(r == 0, "packed through the proxy: %s (%s)", vscsi_errname(r),
+	      err);
+	a.b = &b;
+	a.keep_data = 1;
+	CHECK(!clear_ua(v, 1, &a), "clear_ua");
+	CHECK(!run_io(v, 1, 16, 0, 300, 40, 64, &a, NULL), "packed I/O");
+	CHECK(b.errors == 0, "%u commands failed", b.errors);
 	vfe_close(v);
 	v = NULL;
-	r = vfe_open(path("px.sock"), &o, &v, err, sizeof(err));
-	CHECK(r == VSCSI_ERR_UNSUPPORTED, "packed through the proxy: %s (%s)",
-	      vscsi_errname(r), err);
+	CHECK(exited_ok(stop(px, SIGTERM, 10000)), "proxy exit status");
+	px = -1;
+	CHECK(!cap_load(path("packed.pcap.zst"), VSCSI_CAP_R_STRICT, &s), " ");
+	CHECK(!check_book(&s, 1, &b, 1), "packed");
+	CHECK(s.features & (1ull << VSCSI_F_RING_PACKED),
+	      "the session says packed (features 0x%llx)",
+	      (unsigned long long)s.features);
+	CHECK(s.vu_feat_reply & (1ull << VSCSI_F_RING_PACKED),
+	      "GET_FEATURES as the front-end got it offers packed (0x%llx)",
+	      (unsigned long long)s.vu_feat_reply);
 	rc = 0;
 out:
 	vfe_close(v);
 	stop(px, SIGTERM, 5000);
 	stop(be, SIGTERM, 5000);
+	book_free(&b);
+	csum_free(&s);
 	return rc;
 }
 
@@ -1889,7 +1932,7 @@ static const struct {
 } tests[] = {
 	{ "record", t_record },
 	{ "variants", t_variants },
-	{ "packed_masked", t_packed_masked },
+	{ "packed", t_packed },
 	{ "malformed", t_malformed },
 	{ "backend_kill", t_backend_kill },
 	{ "proxy_kill9", t_proxy_kill9 },

@@ -48,7 +48,8 @@ def region(gpa, size, uva, off):
     return struct.pack("<QQQQ", gpa, size, uva, off)
 
 
-def setup(q=2, kickfd=True, features=(1 << 32) | (1 << 28) | (1 << 30)):
+def setup(q=2, kickfd=True, features=(1 << 32) | (1 << 28) | (1 << 30),
+          base=0):
     s = fe(1) + be(1, u64(features | 0x7 | (1 << 29)))
     s += fe(2, u64(features))
     s += fe(15) + be(15, u64(1 | 8 | (1 << 5) | (1 << 9) | (1 << 15)))
@@ -57,13 +58,32 @@ def setup(q=2, kickfd=True, features=(1 << 32) | (1 << 28) | (1 << 30)):
     s += fe(3)
     s += fe(5, struct.pack("<II", 1, 0) + region(0, 0x40000, UVA, 0), NEED)
     s += be(5, u64(0))
-    s += fe(8, state(q, 8)) + fe(10, state(q, 0))
+    s += fe(8, state(q, 8)) + fe(10, state(q, base))
     s += fe(9, struct.pack("<IIQQQQ", q, 0, UVA + 0x1000, UVA + 0x3000,
                            UVA + 0x2000, 0))
     s += fe(13, u64(q)) + fe(14, u64(q))
     s += fe(12, u64(q if kickfd else q | 0x100))
     s += fe(18, state(q, 1))
     return s
+
+
+def setup_packed(q=2):
+    # VERSION_1 | RING_PACKED | EVENT_IDX | INDIRECT; packed base: both
+    # wrap counters 1 (vhost-user.rst "vring descriptor indices")
+    return setup(q, features=(1 << 32) | (1 << 34) | (1 << 28) | (1 << 29),
+                 base=0x80008000)
+
+
+def pdesc(addr, length, bid, flags):
+    return struct.pack("<QIHH", addr, length, bid, flags)
+
+
+def chain_packed():
+    # slot 0: the request header (NEXT), slot 1: response + data-in
+    # (WRITE), buffer id 5; AVAIL set, USED clear: available in wrap 1
+    return (gmem(0, 0x4000, REQ) +
+            gmem(0, 0x1010, pdesc(0x5000, 108 + 512, 5, 2 | 0x80)) +
+            gmem(0, 0x1000, pdesc(0x4000, len(REQ), 5, 1 | 0x80)))
 
 
 def desc(addr, length, flags, nxt):
@@ -101,6 +121,8 @@ seeds["kick"] = (bytes([0x03]) + setup() + chain_direct() + kick(2) +
                  done(2, 1, 108 + 512) + stop())
 seeds["indirect"] = (bytes([0x04]) + setup() + chain_indirect() + kick(2) +
                      stop(base=1) + done(2, 1, 108))
+seeds["packed"] = (bytes([0x03]) + setup_packed() + chain_packed() +
+                   kick(2) + done(2, 1, 108 + 512) + stop(base=0x80008000))
 seeds["polled"] = (bytes([0x08]) + setup(kickfd=False) + chain_direct() +
                    bytes([10]) + done(2, 1, 7) + bytes([10]) +
                    fe(34) + setup())

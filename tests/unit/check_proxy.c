@@ -1142,13 +1142,32 @@ START_TEST(relay_replies_adjusted)
 	uint64_t v;
 
 	rig_init(&g);
-	/* packed rings, dirty logging, in-order and unknown bits go */
+	/* dirty logging, in-order and unknown bits go; packed rings are
+	 * the proxy's to offer (VERSION_1 devices), the back-end's offer
+	 * or not */
 	v = exchange_u64(&g, VSCSI_VU_GET_FEATURES,
 			 0x7ull | 1ull << 26 | 1ull << 28 | 1ull << 29 |
 				 1ull << 30 | 1ull << 32 | 1ull << 34 |
 				 1ull << 35 | 1ull << 50);
 	ck_assert_uint_eq(v, 0x7ull | 1ull << 28 | 1ull << 29 | 1ull << 30 |
-				     1ull << 32);
+				     1ull << 32 | 1ull << 34);
+	v = exchange_u64(&g, VSCSI_VU_GET_FEATURES,
+			 0x7ull | 1ull << 28 | 1ull << 32);
+	ck_assert_uint_eq(v, 0x7ull | 1ull << 28 | 1ull << 32 | 1ull << 34);
+	/* a legacy device: no packed rings */
+	v = exchange_u64(&g, VSCSI_VU_GET_FEATURES, 0x7ull | 1ull << 28);
+	ck_assert_uint_eq(v, 0x7ull | 1ull << 28);
+	/* the front-end takes packed rings; the back-end is told split */
+	{
+		vscsi_vu_msg m;
+		vu_msg got;
+
+		msg(&m, VSCSI_VU_SET_FEATURES, VSCSI_VU_P_U64, 0);
+		m.u.u64 = 0x3ull | 1ull << 29 | 1ull << 32 | 1ull << 34;
+		fe_to_be(&g, &m, NULL, 0, &got);
+		ck_assert_uint_eq(got.m.hdr.request, VSCSI_VU_SET_FEATURES);
+		ck_assert_uint_eq(got.m.u.u64, 0x3ull | 1ull << 29 | 1ull << 32);
+	}
 	/* no inflight region, host notifiers, logging */
 	v = exchange_u64(&g, VSCSI_VU_GET_PROTOCOL_FEATURES,
 			 1ull << 0 | 1ull << 1 | 1ull << 3 | 1ull << 11 |

@@ -591,6 +591,8 @@ static struct px_ring *px_ring_of(px_conn *c, const char *req, uint64_t idx)
 	return r;
 }
 
+static void px_patch_u64(vu_msg *m, uint64_t v);
+
 static int px_h_features(px_conn *c, vu_msg *m)
 {
 	unsigned q;
@@ -605,10 +607,14 @@ static int px_h_features(px_conn *c, vu_msg *m)
 		if (!(c->features & px_bit(VSCSI_F_PROTOCOL_FEATURES)))
 			r->enabled = 1;
 	}
-	if (c->features & ~(uint64_t)PX_FEATURES)
+	if (c->features & ~(uint64_t)(PX_FEATURES | PX_FEATURES_OWN))
 		px_log(c, "SET_FEATURES 0x%llx: bits 0x%llx were not offered",
 		       (unsigned long long)c->features,
-		       (unsigned long long)(c->features & ~PX_FEATURES));
+		       (unsigned long long)(c->features &
+					    ~(PX_FEATURES | PX_FEATURES_OWN)));
+	/* the back-end's rings are the proxy's shadow rings: split */
+	if (m->m.payload_kind == VSCSI_VU_P_U64)
+		px_patch_u64(m, c->features & ~PX_FEATURES_OWN);
 	return px_forward(c, m, PX_PEND_PASS);
 }
 
@@ -649,8 +655,8 @@ static int px_h_vring_num(px_conn *c, vu_msg *m)
 		return PX_CLOSE;
 	if (num == 0 || num > PX_MAX_NUM || (num & (num - 1))) {
 		px_log(c, "SET_VRING_NUM: vring %u: %u entries: the proxy "
-		       "takes split rings of a power of two up to %u", r->q,
-		       num, PX_MAX_NUM);
+		       "takes rings of a power of two up to %u entries (its "
+		       "shadow rings are split)", r->q, num, PX_MAX_NUM);
 		return px_local_ack(c, m, 1);
 	}
 	if (r->live) {
@@ -1021,8 +1027,11 @@ static int px_fix_reply(px_conn *c, const struct px_pend *e, vu_msg *m)
 
 	switch (e->req) {
 	case VSCSI_VU_GET_FEATURES:
+		/* packed rings are the proxy's to offer (VIRTIO 1.x only) */
 		if (m->m.payload_kind == VSCSI_VU_P_U64)
-			px_patch_u64(m, v & PX_FEATURES);
+			px_patch_u64(m, (v & PX_FEATURES) |
+				     (px_bit(VSCSI_F_VERSION_1) & v ?
+				      PX_FEATURES_OWN : 0));
 		break;
 	case VSCSI_VU_GET_PROTOCOL_FEATURES:
 		if (m->m.payload_kind == VSCSI_VU_P_U64)

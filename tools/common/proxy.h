@@ -10,9 +10,13 @@
  *
  * Relay. Requests pass through unchanged (bytes, flags, fds) except where
  * the shadow rings need otherwise:
- *   GET_FEATURES reply       packed rings, in-order, notification data,
- *                            ring reset, access platform, dirty logging and
- *                            unknown bits are taken out (PX_FEATURES)
+ *   GET_FEATURES reply       in-order, notification data, ring reset,
+ *                            access platform, dirty logging and unknown
+ *                            bits are taken out (PX_FEATURES); packed
+ *                            rings are offered whatever the back-end
+ *                            says (PX_FEATURES_OWN)
+ *   SET_FEATURES             packed rings are taken out: the back-end's
+ *                            (shadow) rings are split
  *   GET_PROTOCOL_FEATURES    only the protocol features the proxy relays
  *   reply                    correctly are kept (PX_PROTOCOL_FEATURES):
  *                            no inflight region, host notifiers, in-band
@@ -35,8 +39,8 @@
  * show the conversation as the front-end sees it: its requests as sent,
  * the replies as it receives them.
  *
- * Data path. Split rings only (packed is not offered). A chain is walked
- * and validated by the library (vscsi_vq_pop), its buffers are written as
+ * Data path. The guest's rings split or packed, the shadow rings split
+ * whatever the guest negotiated. A chain is walked and validated by the library (vscsi_vq_pop), its buffers are written as
  * new descriptors (or an indirect table) in proxy memory, so the guest
  * cannot change what the back-end reads after validation. Buffers cut by a
  * memory region boundary are joined again. Completions are recorded from
@@ -81,6 +85,9 @@
 #define PX_FEATURES                                                        \
 	(0xfull | 1ull << 27 | 1ull << 28 | 1ull << 29 | 1ull << 30 |      \
 	 1ull << 32 | 1ull << 36)
+/* Features the proxy provides itself, whatever the back-end offers: packed
+ * rings on the guest side (the back-end's shadow rings are split). */
+#define PX_FEATURES_OWN (1ull << 34)
 /* Protocol features offered: MQ, RARP, REPLY_ACK, NET_MTU, BACKEND_REQ,
  * CROSS_ENDIAN, CRYPTO_SESSION, CONFIG, BACKEND_SEND_FD, RESET_DEVICE,
  * CONFIGURE_MEM_SLOTS, STATUS, SHARED_OBJECT. */

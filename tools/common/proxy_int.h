@@ -54,7 +54,8 @@ struct px_slot {
 	uint8_t busy;
 	uint8_t has_tbl;
 	uint16_t tbl;		/* indirect table slot */
-	uint16_t ghead;		/* the guest's head */
+	uint16_t ghead;		/* the guest's head (packed: buffer id) */
+	uint16_t gndesc;	/* descriptors it took in the guest ring */
 	vscsi_cap_chain shape;	/* what the records say */
 	uint64_t ts;		/* made available */
 	struct vscsi_desc *w;	/* the device-writable buffers */
@@ -79,6 +80,8 @@ struct px_ring {
 	int started, enabled, live, broken, stopping;
 	int stall;		/* the shadow is full: wait for completions */
 	int shadow_ok;		/* shadow set up for num */
+	int packed;		/* the guest ring is packed (the shadow is
+				 * split whatever the guest's) */
 	uint16_t sav;		/* chains added to the shadow (its avail idx) */
 	vscsi_vq *gvq;		/* device side of the guest ring */
 	vscsi_vq *svq;		/* driver side of the shadow ring */
@@ -87,7 +90,8 @@ struct px_ring {
 	struct px_slot *slots;	/* nslots: num when the shadow was laid
 				 * out (num may change since) */
 	unsigned nslots;
-	uint16_t *s2g;		/* shadow avail position -> guest avail idx */
+	uint32_t *s2g;		/* shadow avail position -> the guest ring's
+				 * base before that chain */
 	uint16_t *tfree;	/* free indirect table slots */
 	unsigned ntfree;
 	vscsi_used_elem *ubatch;

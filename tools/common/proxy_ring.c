@@ -188,12 +188,17 @@ int px_ring_shadow_init(px_conn *c, struct px_ring *r)
 
 /* ------------------------------------------------------------ life */
 
+/* The guest ring's areas: split desc, avail, used; packed desc, driver
+ * and device event suppression (SET_VRING_ADDR's three addresses). */
 static int px_ring_translate(px_conn *c, struct px_ring *r, uint8_t **d,
 			     uint8_t **a, uint8_t **u)
 {
 	size_t ds, as, us;
 
-	vscsi_vring_split_sizes(r->num, &ds, &as, &us);
+	if (r->packed)
+		vscsi_vring_packed_sizes(r->num, &ds, &as, &us);
+	else
+		vscsi_vring_split_sizes(r->num, &ds, &as, &us);
 	*d = vscsi_gmem_uva_ptr(c->mem, r->desc_uva, ds);
 	*a = vscsi_gmem_uva_ptr(c->mem, r->avail_uva, as);
 	*u = vscsi_gmem_uva_ptr(c->mem, r->used_uva, us);
@@ -240,6 +245,7 @@ int px_ring_update(px_conn *c, struct px_ring *r)
 		return 0;
 	if (!r->shadow_ok && px_ring_shadow_init(c, r))
 		return -1;
+	r->packed = px_has(c->features, VSCSI_F_RING_PACKED);
 	if (px_ring_translate(c, r, &d, &a, &u)) {
 		px_log(c, "vring %u: ring of %u entries at desc 0x%llx avail "
 		       "0x%llx used 0x%llx is not in guest memory", r->q,
@@ -249,13 +255,20 @@ int px_ring_update(px_conn *c, struct px_ring *r)
 		return -1;
 	}
 	vscsi_vq_set_base(r->gvq, r->gbase);
-	rc = vscsi_vq_setup_split(r->gvq, r->num, d, a, u, px_vq_flags(c));
+	rc = r->packed ? vscsi_vq_setup_packed(r->gvq, r->num, d, a, u,
+					       px_vq_flags(c))
+		       : vscsi_vq_setup_split(r->gvq, r->num, d, a, u,
+					      px_vq_flags(c));
+	if (!rc && vscsi_vq_broken(r->gvq))
+		rc = VSCSI_ERR_INVALID;	/* a packed base beyond the ring */
 	if (rc) {
-		px_log(c, "vring %u: cannot use the guest ring (%u entries, "
-		       "alignment): %s", r->q, r->num, vscsi_strerror(rc));
+		px_log(c, "vring %u: cannot use the guest ring (%s, %u "
+		       "entries, alignment, base 0x%x): %s", r->q,
+		       r->packed ? "packed" : "split", r->num, r->gbase,
+		       vscsi_strerror(rc));
 		return -1;
 	}
-	r->gavail = a;
+	r->gavail = r->packed ? NULL : a;
 	r->live = 1;
 	r->stopping = 0;
 	if (c->p->o.verbose)
@@ -443,7 +456,8 @@ unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 		return 0;
 	for (;;) {
 		struct px_slot *s;
-		uint16_t id, gidx;
+		uint32_t gidx = vscsi_vq_get_base(r->gvq);
+		uint16_t id;
 		unsigned k, i;
 		int rc, tbl;
 
@@ -456,7 +470,6 @@ unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 			px_ring_malformed(c, r, rc);
 			break;
 		}
-		gidx = (uint16_t)(vscsi_vq_get_base(r->gvq) - 1);
 		k = px_descs(c, &ch);
 		rc = px_shadow_add(c, r, &ch, k, &id, &tbl);
 		if (rc == VSCSI_ERR_NOSPACE) {
@@ -478,14 +491,16 @@ unsigned px_ring_avail(px_conn *c, struct px_ring *r)
 		s->has_tbl = tbl >= 0;
 		s->tbl = (uint16_t)(tbl >= 0 ? tbl : 0);
 		s->ghead = ch.head;
+		s->gndesc = ch.ndesc;
 		/* one clock read for the chains of one kick */
 		if (!now)
 			now = px_rec_now();
 		s->ts = now;
 		s->shape.conn = c->id;
 		s->shape.vq = (uint16_t)r->q;
-		s->shape.flags = ch.flags & VSCSI_CHAIN_INDIRECT ?
-				 VSCSI_RECF_INDIRECT : 0;
+		s->shape.flags = (ch.flags & VSCSI_CHAIN_INDIRECT ?
+				  VSCSI_RECF_INDIRECT : 0) |
+				 (r->packed ? VSCSI_RECF_PACKED : 0);
 		s->shape.head = ch.head;
 		s->shape.n_readable = (uint16_t)ch.desc_out;
 		s->shape.n_writable = (uint16_t)ch.desc_in;
@@ -607,7 +622,7 @@ unsigned px_ring_used(px_conn *c, struct px_ring *r)
 					  px_resp_vs(c, r->q, len), now);
 		}
 		r->ubatch[n].head = s->ghead;
-		r->ubatch[n].ndesc = 1;
+		r->ubatch[n].ndesc = s->gndesc ? s->gndesc : 1;
 		r->ubatch[n].len = len;
 		n++;
 		if (s->has_tbl)
@@ -639,11 +654,16 @@ unsigned px_ring_used(px_conn *c, struct px_ring *r)
 uint32_t px_ring_guest_base(px_conn *c, struct px_ring *r, uint32_t sbase)
 {
 	uint16_t left = (uint16_t)(r->sav - (uint16_t)sbase);
+	uint32_t now = r->live ? vscsi_vq_get_base(r->gvq) : r->gbase;
+	uint32_t b;
 
 	(void)c;
-	if (r->shadow_ok && left > 0 && left <= r->num)
-		return r->s2g[(uint16_t)sbase % r->num];
-	return r->live ? vscsi_vq_get_base(r->gvq) : r->gbase;
+	if (!r->shadow_ok || left == 0 || left > r->num)
+		return now;
+	b = r->s2g[(uint16_t)sbase % r->num];
+	/* packed: the available side from before that chain, the used side
+	 * as it is now (every completion was copied back) */
+	return r->packed ? (b & 0xffffu) | (now & 0xffff0000u) : b;
 }
 
 /* Requests of r still in flight (event buffers aside), as text. */
