@@ -28,6 +28,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "proxy.h"
 #include "vfe.h"
 #include "vscsi.h"
 #include "vu.h"
@@ -852,7 +853,10 @@ static int t_record(void)
 	      "session: %u queues of %u, features 0x%llx", s.nq, s.qsize,
 	      (unsigned long long)s.features);
 	CHECK(s.vu >= 40, "%u vhost-user records", s.vu);
-	CHECK(s.vu_feat_reply && !(s.vu_feat_reply & (1ull << VSCSI_F_RING_PACKED)),
+	/* as the front-end got it: packed rings offered (the proxy's),
+	 * the features the shadow rings cannot carry taken out */
+	CHECK(s.vu_feat_reply && (s.vu_feat_reply & (1ull << VSCSI_F_RING_PACKED)) &&
+	      !(s.vu_feat_reply & ~(uint64_t)(PX_FEATURES | PX_FEATURES_OWN)),
 	      "GET_FEATURES reply 0x%llx", (unsigned long long)s.vu_feat_reply);
 	CHECK(s.loss_notes == 0 && !s.rs.seq_missing && !s.orphans && !s.reused,
 	      "loss notes %u, seq missing %llu, orphans %u, reused %u",
