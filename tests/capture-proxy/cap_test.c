@@ -1616,7 +1616,8 @@ out:
 	return rc;
 }
 
-/* Socket modes, no overwriting, snap length, --no-data, SIGINT. */
+/* Socket modes, no overwriting, bad option values, snap length, --no-data,
+ * SIGINT. */
 static int t_options(void)
 {
 	struct book b = { 0 }, b2 = { 0 };
@@ -1649,6 +1650,32 @@ static int t_options(void)
 		CHECK(stat(path("exists.pcap.zst"), &st) == 0 && st.st_size == 4,
 		      "the existing file changed");
 		CHECK(access(path("x.sock"), F_OK) != 0, "socket left behind");
+	}
+	/* option values out of range: usage errors that say what is wanted */
+	{
+		static const char *const bad[][3] = {
+			{ "--writer-priority", "high",
+			  "want auto, idle, low or normal" },
+			{ "--poll-us", "100001", "want 0 to 100000" },
+		};
+		size_t k;
+
+		for (k = 0; k < sizeof(bad) / sizeof(bad[0]); k++) {
+			char *argv[] = { (char *)CAPTURE, "-l",
+					 (char *)path("x.sock"), "-c",
+					 (char *)path("be.sock"),
+					 (char *)bad[k][0], (char *)bad[k][1],
+					 NULL };
+			pid_t p = spawn(argv, path("badopt.log"));
+
+			CHECK(p > 0 && waitpid(p, &status, 0) == p, "spawn");
+			CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 2,
+			      "%s %s: status 0x%x", bad[k][0], bad[k][1],
+			      status);
+			CHECK(log_has(path("badopt.log"), bad[k][2]),
+			      "%s %s: no \"%s\"", bad[k][0], bad[k][1],
+			      bad[k][2]);
+		}
 	}
 	/* snap length 200: cut records, whole digests */
 	px = start_proxy(path("snap.pcap.zst"), snap);

@@ -719,8 +719,6 @@ static void *pxo_main(void *arg)
 			if (o->o.idle == 2 && n % 256 == 0)
 				pxo_adapt(o, &boosted);
 		}
-		if (o->o.idle == 2)
-			pxo_adapt(o, &boosted);
 		if (o->w) {
 			vscsi_cap_writer_tick(o->w);
 			pxo_stats_file(o);

@@ -67,6 +67,25 @@ static void usage(FILE *f)
 	      f);
 }
 
+/*
+ * A decimal count in [lo, hi] into *out; 0, or -1 after telling why
+ * (the option's name, the range, and what else it takes: or_else).
+ */
+static int parse_count(const char *opt, const char *s, unsigned long lo,
+		       unsigned long hi, const char *or_else, unsigned *out)
+{
+	char *end;
+	unsigned long n = strtoul(s, &end, 10);
+
+	if (*s < '0' || *s > '9' || *end || n < lo || n > hi) {
+		fprintf(stderr, "%s: %s %s: want %lu to %lu%s\n", REPLAY_PROG,
+			opt, s, lo, hi, or_else);
+		return -1;
+	}
+	*out = (unsigned)n;
+	return 0;
+}
+
 /* --timing asap|original|scale=F */
 static int parse_timing(const char *s, replay_opts *r)
 {
@@ -154,35 +173,20 @@ int main(int argc, char **argv)
 		case 'C':
 			o.ctl = optarg;
 			break;
-		case 'Q': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-
-			if (*optarg < '0' || *optarg > '9' || *end || n < 1 ||
-			    n > SDEV_MAX_QUEUES) {
-				fprintf(stderr, "%s: --queues %s: want 1 to "
-					"%u\n", REPLAY_PROG, optarg,
-					SDEV_MAX_QUEUES);
+		case 'Q':
+			if (parse_count("--queues", optarg, 1, SDEV_MAX_QUEUES,
+					"", &o.queues)) {
 				rc = 2;
 				goto out;
 			}
-			o.queues = (unsigned)n;
 			break;
-		}
-		case 'P': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-
-			if (*optarg < '0' || *optarg > '9' || *end ||
-			    n > 1000000) {
-				fprintf(stderr, "%s: --poll-us %s: want 0 to "
-					"1000000\n", REPLAY_PROG, optarg);
+		case 'P':
+			if (parse_count("--poll-us", optarg, 0, 1000000, "",
+					&o.poll_us)) {
 				rc = 2;
 				goto out;
 			}
-			o.poll_us = (unsigned)n;
 			break;
-		}
 		case 'U':
 			ro.vhost_user = optarg;
 			break;
@@ -214,18 +218,15 @@ int main(int argc, char **argv)
 			}
 			break;
 		case 'j': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
+			unsigned n;
 
 			jobs_set = 1;
 			if (strcmp(optarg, "auto") == 0) {
 				ro.jobs = -1;
 				break;
 			}
-			if (*optarg < '0' || *optarg > '9' || *end || n < 1 ||
-			    n > 16) {
-				fprintf(stderr, "%s: --jobs %s: want 1 to 16 or "
-					"auto\n", REPLAY_PROG, optarg);
+			if (parse_count("--jobs", optarg, 1, 16, " or auto",
+					&n)) {
 				rc = 2;
 				goto out;
 			}
@@ -241,20 +242,13 @@ int main(int argc, char **argv)
 		case 'X':
 			ro.report_junit = optarg;
 			break;
-		case 'D': {
-			char *end;
-			unsigned long n = strtoul(optarg, &end, 10);
-
-			if (*optarg < '0' || *optarg > '9' || *end ||
-			    n > 1000000) {
-				fprintf(stderr, "%s: --max-diffs %s: want 0 to "
-					"1000000\n", REPLAY_PROG, optarg);
+		case 'D':
+			if (parse_count("--max-diffs", optarg, 0, 1000000, "",
+					&ro.max_diffs)) {
 				rc = 2;
 				goto out;
 			}
-			ro.max_diffs = (unsigned)n;
 			break;
-		}
 		case 'G':
 			ro.digest_images = 1;
 			break;

@@ -8,12 +8,12 @@
  * every request on a block is issued by one lane, in file order. Each lane
  * has its own emulation over the same files, its own request slots and its
  * own figures (merged at the end), and the lanes share nothing but the
- * files and the happens-before bookkeeping: how far each lane's own
- * completions are done (rl_own), from which every lane takes the
- * watermark it obeys, so that what is in flight stays within what the
- * recording had in flight, as in a serial replay. No data moves between threads (a 4 KiB buffer
- * written on one CPU and read on another costs more than the read that
- * filled it).
+ * files and the happens-before bookkeeping: the done flags of completion
+ * indices and the watermark over them, which every lane moves and obeys,
+ * so that what is in flight stays within what the recording had in
+ * flight, as in a serial replay. No data moves between threads (a 4 KiB
+ * buffer written on one CPU and read on another costs more than the read
+ * that filled it).
  *
  * Requests that no lane owns run as barriers: every lane drains and waits,
  * and lane 0 issues the request to every lane's emulation, verifying the
@@ -48,131 +48,48 @@
 #define RP_LANE_BATCH 4		/* issues between collections */
 #define RL_UA_LUNS 256		/* LUNs a replay on lanes tells apart */
 
-/* A lane's published progress, on a cache line of its own. */
-typedef struct rl_prog {
-	uint32_t lw;			/* __atomic */
-	char pad[60];
-} rl_prog;
-
-/*
- * A lane's own completions: their indices in ascending order, and which
- * are done (private flags: no other CPU writes near them). Every index up
- * to lw that is the lane's is done; the watermark is the least lw of all
- * lanes (an index that is not a lane's does not hold that lane's lw back).
- * A lane publishes its lw once per batch of completions, and reads the
- * others' only when an op waits for more than it last saw.
- */
-typedef struct rl_own {
-	uint32_t *cidx;
-	size_t n, next;			/* next: the first not done */
-	uint8_t *done;			/* by completion index */
-	uint32_t lw;			/* what was last published */
-	uint32_t seen;			/* the watermark last computed */
-} rl_own;
-
 typedef struct rp_lanes {
 	unsigned n;
 	replay *lane[RP_LANES_MAX];	/* lane 0 is the main replay */
 	uint8_t *owner;			/* per op: lane, or RP_LANE_BARRIER */
 	uint32_t *ops[RP_LANES_MAX];	/* each lane's ops */
 	size_t nops[RP_LANES_MAX];
-	rl_own own[RP_LANES_MAX];
-	rl_prog prog[RP_LANES_MAX];
 	pthread_t th[RP_LANES_MAX];
 	atomic_uint arrived;		/* lanes at the barrier */
 	atomic_uint gen;		/* barriers passed */
 	atomic_int fatal;
 	pthread_mutex_t fatal_lock;
 	char pad[64];
-	atomic_uint waiting;		/* lanes waiting for the watermark
-					 * (its own cache line) */
-	char pad2[60];
+	uint32_t watermark;		/* __atomic; its own cache line */
+	atomic_uint waiting;		/* lanes waiting for the watermark */
+	char pad2[56];
 } rp_lanes;
 
-/* The lane whose completion index cidx is (a barrier's: lane 0's). */
-static unsigned rl_cidx_lane(const rp_lanes *L, const replay *r,
-			     uint32_t cidx)
+/*
+ * The watermark, moved as far as the done flags allow: every completion
+ * index up to it is done. Lanes set done flags (r->done, shared) as their
+ * completions come and move the watermark when a request waits for more
+ * than it says.
+ */
+static uint32_t rl_watermark(replay *r)
 {
-	uint8_t o = L->owner[r->plan.cidx_op[cidx]];
+	rp_lanes *L = r->lanes;
+	uint32_t w0 = __atomic_load_n(&L->watermark, __ATOMIC_ACQUIRE), w = w0;
 
-	return o == RP_LANE_BARRIER ? 0 : o;
-}
-
-/* What the lane's lw is now. */
-static uint32_t rl_lw(const rl_own *w, uint32_t ncompl)
-{
-	return w->next < w->n ? w->cidx[w->next] - 1 : ncompl;
+	while (w < r->plan.ncompl &&
+	       __atomic_load_n(&r->done[w + 1], __ATOMIC_ACQUIRE))
+		w++;
+	while (w > w0 &&
+	       !__atomic_compare_exchange_n(&L->watermark, &w0, w, 1,
+					    __ATOMIC_ACQ_REL,
+					    __ATOMIC_ACQUIRE))
+		;
+	return w > w0 ? w : w0;
 }
 
 void rp_lanes_done(replay *r, uint32_t cidx)
 {
-	rl_own *w = &r->lanes->own[r->lane_id];
-
-	w->done[cidx] = 1;
-	while (w->next < w->n && w->done[w->cidx[w->next]])
-		w->next++;
-}
-
-/* Publish the lane's progress (after a batch of completions). */
-static void rl_publish(replay *r)
-{
-	rp_lanes *L = r->lanes;
-	rl_own *w = &L->own[r->lane_id];
-	uint32_t lw = rl_lw(w, r->plan.ncompl);
-
-	if (lw != w->lw) {
-		w->lw = lw;
-		__atomic_store_n(&L->prog[r->lane_id].lw, lw, __ATOMIC_RELEASE);
-	}
-}
-
-/* The watermark: every completion index up to it is done. */
-static uint32_t rl_watermark(replay *r)
-{
-	rp_lanes *L = r->lanes;
-	uint32_t w = rl_lw(&L->own[r->lane_id], r->plan.ncompl);
-	unsigned i;
-
-	for (i = 0; i < L->n; i++) {
-		uint32_t v;
-
-		if (i == r->lane_id)
-			continue;
-		v = __atomic_load_n(&L->prog[i].lw, __ATOMIC_ACQUIRE);
-		if (v < w)
-			w = v;
-	}
-	L->own[r->lane_id].seen = w;
-	return w;
-}
-
-/* Each lane's completion indices, ascending (set-up, before any runs). */
-static int rl_own_setup(rp_lanes *L, const replay *r)
-{
-	size_t c[RP_LANES_MAX] = { 0 };
-	uint32_t x;
-	unsigned i;
-
-	for (x = 1; x <= r->plan.ncompl; x++)
-		c[rl_cidx_lane(L, r, x)]++;
-	for (i = 0; i < L->n; i++) {
-		rl_own *w = &L->own[i];
-
-		w->cidx = malloc((c[i] ? c[i] : 1) * sizeof(uint32_t));
-		w->done = calloc((size_t)r->plan.ncompl + 1, 1);
-		if (!w->cidx || !w->done)
-			return VSCSI_ERR_NOMEM;
-	}
-	for (x = 1; x <= r->plan.ncompl; x++) {
-		rl_own *w = &L->own[rl_cidx_lane(L, r, x)];
-
-		w->cidx[w->n++] = x;
-	}
-	for (i = 0; i < L->n; i++) {
-		L->own[i].lw = rl_lw(&L->own[i], r->plan.ncompl);
-		L->prog[i].lw = L->own[i].lw;
-	}
-	return VSCSI_OK;
+	__atomic_store_n(&r->done[cidx], 1, __ATOMIC_RELEASE);
 }
 
 /* ------------------------------------------------------------ the plan */
@@ -337,8 +254,6 @@ int rp_lanes_setup(replay *r, char *err, size_t errlen)
 			if (o == RP_LANE_BARRIER || o == i)
 				L->ops[i][L->nops[i]++] = (uint32_t)k;
 	}
-	if (rl_own_setup(L, r))
-		return VSCSI_ERR_NOMEM;
 	L->lane[0] = r;
 	r->lane_id = 0;
 	r->lops = L->ops[0];
@@ -399,7 +314,6 @@ static int rl_wait(replay *r, int64_t timeout_ns)
 {
 	int rc = r->t->vt->wait(r->t, timeout_ns);
 
-	rl_publish(r);
 	if (rc < 0) {
 		char m[160];
 
@@ -495,7 +409,6 @@ static void rl_barrier(replay *r, uint32_t opi)
 			;
 	}
 out:
-	rl_publish(r);
 	atomic_store(&L->arrived, 0);
 	atomic_fetch_add(&L->gen, 1);
 }
@@ -532,11 +445,10 @@ static void rl_run(replay *r)
 		}
 		if (op->skip != RP_ISSUE) {
 			rp_skip(r, opi);
-			rl_publish(r);
 			r->lpos++;
 			continue;
 		}
-		if (L->own[r->lane_id].seen < op->dep &&
+		if (__atomic_load_n(&L->watermark, __ATOMIC_ACQUIRE) < op->dep &&
 		    rl_watermark(r) < op->dep) {
 			/* another lane's completions will move it */
 			if (r->inflight) {
@@ -698,11 +610,8 @@ void rp_lanes_free(replay *r)
 		free(lr->opstats);
 		free(lr);
 	}
-	for (i = 0; i < L->n; i++) {
+	for (i = 0; i < L->n; i++)
 		free(L->ops[i]);
-		free(L->own[i].cidx);
-		free(L->own[i].done);
-	}
 	free(L->owner);
 	pthread_mutex_destroy(&L->fatal_lock);
 	free(L);
