@@ -9,13 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "vscsi/gmem.h"
+#include "gmem_int.h"
 
-struct vscsi_gmem {
-	unsigned n;
-	unsigned hint;		/* last region hit; atomic, relaxed */
-	vscsi_gmem_region r[VSCSI_GMEM_MAX_REGIONS];	/* sorted by gpa */
-};
 
 vscsi_gmem *vscsi_gmem_new(void)
 {

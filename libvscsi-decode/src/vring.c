@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "gmem_int.h"
 #include "vscsi/reader.h"
 #include "vscsi/vring.h"
 
@@ -121,18 +122,18 @@ struct vring_desc {
 static void vring_desc_decode(const uint8_t raw[DSZ], int packed,
 			      struct vring_desc *d)
 {
-	vscsi_rd r;
+	uint64_t a;
+	uint32_t l;
+	uint16_t w12, w14;
 
-	vscsi_rd_init(&r, raw, DSZ);
-	d->addr = vscsi_rd_le64(&r);
-	d->len = vscsi_rd_le32(&r);
-	if (packed) {
-		d->next = vscsi_rd_le16(&r);
-		d->flags = vscsi_rd_le16(&r);
-	} else {
-		d->flags = vscsi_rd_le16(&r);
-		d->next = vscsi_rd_le16(&r);
-	}
+	memcpy(&a, raw, 8);
+	memcpy(&l, raw + 8, 4);
+	memcpy(&w12, raw + 12, 2);
+	memcpy(&w14, raw + 14, 2);
+	d->addr = vring_le64(a);
+	d->len = vring_le32(l);
+	d->flags = vring_le16(packed ? w14 : w12);
+	d->next = vring_le16(packed ? w12 : w14);
 }
 
 /* Copy a descriptor out of shared memory, then decode the copy. The fence
@@ -342,10 +343,18 @@ static int vring_chain_add(vscsi_chain *c, const vscsi_gmem *mem,
 	if (d->len > 0) {
 		if (used >= c->cap)
 			return VSCSI_ERR_IOV_FULL;
-		r = vscsi_gmem_map(mem, d->addr, d->len, c->iov + used,
-				   c->cap - used, &k);
-		if (r)
-			return r;
+		void *p = vscsi__gmem_hit(mem, d->addr, d->len);
+
+		if (p) {
+			c->iov[used].iov_base = p;
+			c->iov[used].iov_len = (size_t)d->len;
+			k = 1;
+		} else {
+			r = vscsi_gmem_map(mem, d->addr, d->len, c->iov + used,
+					   c->cap - used, &k);
+			if (r)
+				return r;
+		}
 		if (c->addr) {
 			gpa = d->addr;
 			for (j = 0; j < k; j++) {
@@ -368,7 +377,7 @@ static int vring_chain_add(vscsi_chain *c, const vscsi_gmem *mem,
 
 static int vring_walk(struct vring_it *it, vscsi_chain *c)
 {
-	struct vring_desc d;
+	struct vring_desc d = {0, 0, 0, 0};
 	uint32_t nbuf = 0;
 	int r;
 
@@ -464,6 +473,8 @@ enum vq_mode {
 	VQ_DRV_PACKED,
 };
 
+#define VQ_HEADS 64u
+
 struct vscsi_vq {
 	enum vq_mode mode;
 	unsigned flags;		/* VSCSI_VQ_* */
@@ -480,6 +491,12 @@ struct vscsi_vq {
 				 * last read (chains up to it need no read
 				 * of the driver's cache line) */
 	uint8_t avail_wrap;
+	/* split device: the heads of the chains from avail_idx on, copied
+	 * when avail idx was read (the driver goes on writing the entries
+	 * after them into the same cache lines) */
+	uint16_t heads_at;	/* free-running index of heads[0] */
+	uint16_t heads_n;
+	uint16_t heads[VQ_HEADS];
 	uint16_t used_idx;	/* device: next to push; driver: next to read */
 	uint8_t used_wrap;
 	uint16_t inflight;	/* packed device, both drivers */
@@ -569,6 +586,7 @@ static void vq_attach(vscsi_vq *vq, enum vq_mode mode, uint16_t num,
 	vq->broken = 0;
 	vq->avail_idx = vq->used_idx = 0;
 	vq->avail_seen = 0;
+	vq->heads_n = 0;
 	vq->avail_wrap = vq->used_wrap = 1;
 	vq->inflight = 0;
 	vq->sig_pos = 0;
@@ -589,6 +607,7 @@ static void vq_apply_base(vscsi_vq *vq)
 	if (vq->mode == VQ_DEV_SPLIT) {
 		vq->avail_idx = (uint16_t)b;
 		vq->avail_seen = (uint16_t)b;
+		vq->heads_n = 0;
 	} else if (vq->mode == VQ_DEV_PACKED) {
 		vq->avail_idx = (uint16_t)(b & 0x7fff);
 		vq->avail_wrap = (uint8_t)(b >> 15 & 1);
@@ -768,6 +787,33 @@ static void vq_dev_publish_event(vscsi_vq *vq)
 	vring_fence();
 }
 
+/* Split device: copy the heads of the n chains from avail_idx on (when n
+ * is more than the ring holds, the pop breaks the ring: copy none). */
+static void vq_heads_fill(vscsi_vq *vq, uint16_t n)
+{
+	unsigned i;
+
+	if (n > vq->num)
+		n = 0;
+	if (n > VQ_HEADS)
+		n = VQ_HEADS;
+	for (i = 0; i < n; i++)
+		vq->heads[i] = vring_ld16(
+			vq_avail_ring(vq, (uint16_t)(vq->avail_idx + i)));
+	vq->heads_at = vq->avail_idx;
+	vq->heads_n = n;
+}
+
+/* Split device: the head of the chain at free-running avail index idx. */
+static uint16_t vq_head(const vscsi_vq *vq, uint16_t idx)
+{
+	uint16_t off = (uint16_t)(idx - vq->heads_at);
+
+	if (off < vq->heads_n)
+		return vq->heads[off];
+	return vring_ld16(vq_avail_ring(vq, idx));
+}
+
 /* 1 when the next chain is available (split: *avail receives avail idx). */
 static int vq_dev_peek(vscsi_vq *vq, uint16_t *avail)
 {
@@ -780,43 +826,110 @@ static int vq_dev_peek(vscsi_vq *vq, uint16_t *avail)
 		}
 		*avail = vring_ld16_acq(vq->area1 + 2);
 		vq->avail_seen = *avail;
+		vq_heads_fill(vq, (uint16_t)(*avail - vq->avail_idx));
 		return *avail != vq->avail_idx;
 	}
 	return vq_packed_is_avail(vring_ld16_acq(vq_pflags(vq, vq->avail_idx)),
 				  vq->avail_wrap);
 }
 
+/* A hint to fetch guest address gpa (for writing when write is set). */
+static void vq_prefetch_gpa(const vscsi_gmem *mem, uint64_t gpa, int write)
+{
+	const void *p = vscsi__gmem_hit(mem, gpa, 1);
+
+	if (!p)
+		p = vscsi_gmem_ptr(mem, gpa, 0);
+
+	if (!p)
+		return;
+	if (write)
+		__builtin_prefetch(p, 1);
+	else
+		__builtin_prefetch(p);
+}
+
+#define VQ_PREFETCH_DESCS 3u	/* header, response, first data buffer */
+
+/*
+ * What the chain with head h points to. Not deep: the head descriptor's
+ * buffer (the request header, or the indirect table) and the descriptor
+ * it links to. Deep: the buffers of its first VQ_PREFETCH_DESCS
+ * descriptors (of the indirect table, or following the links), for
+ * writing where the device writes.
+ */
+static void vq_prefetch_chain(const vscsi_vq *vq, const vscsi_gmem *mem,
+			      uint16_t h, int deep)
+{
+	const uint8_t *d, *t;
+	uint16_t fl;
+	uint32_t len;
+	unsigned k;
+
+	if (h >= vq->num)
+		return;
+	d = vq->desc + (size_t)h * DSZ;
+	fl = vring_ld16(d + 12);
+	if (fl & DESC_INDIRECT) {
+		len = vring_ld32(d + 8);
+		if (!deep) {
+			vq_prefetch_gpa(mem, vring_ld64(d), 0);
+			return;
+		}
+		if (len == 0 || len % DSZ || len / DSZ > vq->num)
+			return;
+		t = vscsi_gmem_ptr(mem, vring_ld64(d), len);
+		if (!t)
+			return;
+		for (k = 0; k < VQ_PREFETCH_DESCS && k < len / DSZ; k++)
+			vq_prefetch_gpa(mem, vring_ld64(t + (size_t)k * DSZ),
+					vring_ld16(t + (size_t)k * DSZ + 12) &
+						DESC_WRITE);
+		return;
+	}
+	for (k = 0;; k++) {
+		uint16_t next = vring_ld16(d + 14);
+
+		vq_prefetch_gpa(mem, vring_ld64(d), fl & DESC_WRITE);
+		if (!(fl & DESC_NEXT) || next >= vq->num)
+			return;
+		d = vq->desc + (size_t)next * DSZ;
+		if (!deep) {
+			__builtin_prefetch(d);
+			return;
+		}
+		if (k + 1 >= VQ_PREFETCH_DESCS)
+			return;
+		fl = vring_ld16(d + 12);
+	}
+}
+
 /*
  * Split ring, n chains available: the chains after the one about to be
  * walked were just written by the driver on another CPU, and each cache
- * miss on them would stall this one in turn. Start fetching them now: the
- * descriptor two ahead, and what the descriptor one ahead (fetched by the
- * previous pop) points to (its request header, or its indirect table).
- * Only hints: nothing is dereferenced but ring and table entries in
- * bounds, and the walker still checks everything.
+ * miss on them would stall this one in turn. Fetch them in stages, one
+ * pop apart, so that each stage reads only what the stage before fetched:
+ * the head descriptor three ahead; two ahead, what that descriptor points
+ * to and links to; one ahead, the buffers of the whole chain. Only hints:
+ * nothing is dereferenced but ring and table entries in bounds, and the
+ * walker still checks everything.
  */
 static void vq_prefetch_split(const vscsi_vq *vq, const vscsi_gmem *mem,
 			      uint16_t n)
 {
 	uint16_t h;
 
-	if (n > 2) {
-		h = vring_ld16(vq_avail_ring(vq, (uint16_t)(vq->avail_idx + 2)));
+	if (n > 3) {
+		h = vq_head(vq, (uint16_t)(vq->avail_idx + 3));
 		if (h < vq->num)
-			__builtin_prefetch(vq->desc + (size_t)h * 16);
+			__builtin_prefetch(vq->desc + (size_t)h * DSZ);
 	}
-	if (n > 1) {
-		const uint8_t *d;
-		const void *p;
-
-		h = vring_ld16(vq_avail_ring(vq, (uint16_t)(vq->avail_idx + 1)));
-		if (h >= vq->num)
-			return;
-		d = vq->desc + (size_t)h * 16;
-		p = vscsi_gmem_ptr(mem, vring_ld64(d), 0);
-		if (p)
-			__builtin_prefetch(p);
-	}
+	if (n > 2)
+		vq_prefetch_chain(vq, mem,
+				  vq_head(vq, (uint16_t)(vq->avail_idx + 2)), 0);
+	if (n > 1)
+		vq_prefetch_chain(vq, mem,
+				  vq_head(vq, (uint16_t)(vq->avail_idx + 1)), 1);
 }
 
 int vscsi_vq_pop(vscsi_vq *vq, const vscsi_gmem *mem, vscsi_chain *c)
@@ -842,7 +955,7 @@ int vscsi_vq_pop(vscsi_vq *vq, const vscsi_gmem *mem, vscsi_chain *c)
 	if (vq->mode == VQ_DEV_SPLIT) {
 		if ((uint16_t)(avail - vq->avail_idx) > vq->num)
 			return vq_break(vq, VSCSI_ERR_AVAIL_IDX);
-		head = vring_ld16(vq_avail_ring(vq, vq->avail_idx));
+		head = vq_head(vq, vq->avail_idx);
 		vq_prefetch_split(vq, mem, (uint16_t)(avail - vq->avail_idx));
 		r = vscsi_chain_walk_split(vq->desc, vq->num, head, mem,
 					   vq_walk_flags(vq), c);

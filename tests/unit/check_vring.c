@@ -1132,6 +1132,34 @@ START_TEST(test_split_base)
 }
 END_TEST
 
+/* More chains published at once than the device copies the heads of when
+ * it reads avail idx (64): every one pops in order, and after a rewind
+ * (SET_VRING_BASE) the chains from the new base pop again. */
+START_TEST(test_split_many_avail)
+{
+	uint16_t ids[200];
+	unsigned i;
+
+	pair_split(256, 0);
+	for (i = 0; i < 200; i++)
+		ck_assert_int_eq(drv_add_tagged(1, (uint8_t)i, &ids[i]),
+				 VSCSI_OK);
+	for (i = 0; i < 150; i++) {
+		ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+		ck_assert_uint_eq(g_c.head, ids[i]);
+		ck_assert_uint_eq(chain_tag(&g_c), (uint8_t)i);
+	}
+	vscsi_vq_set_base(g_dev, 10);
+	for (i = 10; i < 200; i++) {
+		ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+		ck_assert_uint_eq(g_c.head, ids[i]);
+		ck_assert_uint_eq(chain_tag(&g_c), (uint8_t)i);
+	}
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 0);
+	pair_free();
+}
+END_TEST
+
 /* Packed base (vhost-user.rst): bits 0-14 avail slot, 15 avail wrap,
  * 16-30 used slot, 31 used wrap. */
 START_TEST(test_packed_base)
@@ -1735,6 +1763,7 @@ static Suite *vring_suite(void)
 	tcase_add_test(q, test_split_avail_idx_broken);
 	tcase_add_test(q, test_packed_broken);
 	tcase_add_test(q, test_split_base);
+	tcase_add_test(q, test_split_many_avail);
 	tcase_add_test(q, test_packed_base);
 	tcase_add_test(q, test_split_event_idx_notify);
 	tcase_add_test(q, test_split_no_interrupt);

@@ -413,7 +413,7 @@ unsigned emu_io_reap(emu_dev *dev)
 	struct io_uring_cqe *cqe;
 	unsigned n = 0;
 
-	if (!dev->ring_ok)
+	if (!dev->ring_ok || (!dev->in_kernel && emu_list_empty(&dev->sqe_wait)))
 		return 0;
 	while (io_uring_peek_cqe(&dev->ring, &cqe) == 0) {
 		emu_cmd *c = io_uring_cqe_get_data(cqe);

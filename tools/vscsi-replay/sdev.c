@@ -180,7 +180,7 @@ static void sdev_cmd_done(void *arg, void *opaque, const emu_result *res)
 	uint8_t buf[12 + VSCSI_SENSE_MAX];
 	int n;
 
-	memset(&resp, 0, sizeof(resp));
+	/* the builder reads sense_len bytes of sense, no more */
 	resp.sense_len = res->sense_len;
 	resp.resid = res->resid;
 	resp.status_qualifier = res->status_qualifier;
@@ -188,11 +188,19 @@ static void sdev_cmd_done(void *arg, void *opaque, const emu_result *res)
 	resp.response = res->response;
 	memcpy(resp.sense, res->sense,
 	       res->sense_len < EMU_SENSE_MAX ? res->sense_len : EMU_SENSE_MAX);
-	n = vscsi_vs_cmd_resp_build(&s->vcfg, &resp, buf, sizeof(buf));
+	/* straight into the guest's buffer when its first piece holds it */
+	n = r->n_in ? vscsi_vs_cmd_resp_build(&s->vcfg, &resp,
+					      r->in[0].iov_base,
+					      r->in[0].iov_len)
+		    : VSCSI_ERR_NOSPACE;
+	if (n <= 0) {
+		n = vscsi_vs_cmd_resp_build(&s->vcfg, &resp, buf, sizeof(buf));
+		if (n > 0)
+			vscsi_iov_scatter(r->in, r->n_in, 0, buf, (size_t)n);
+	}
 	if (n > 0) {
 		uint64_t used = (uint64_t)n + res->data_in_len;
 
-		vscsi_iov_scatter(r->in, r->n_in, 0, buf, (size_t)n);
 		sdev_push(s, r->q, r->head, r->ndesc,
 			  used > UINT32_MAX ? UINT32_MAX : (uint32_t)used);
 	}
