@@ -11,7 +11,9 @@
 # SPDK's vhost target does). Each cell is the best of REPEAT runs, the
 # modes interleaved run by run: on a small shared machine the two-process
 # transport suffers from other load much more than the in-process
-# reference, and the best run is the one least disturbed.
+# reference, and the best run is the one least disturbed. The last line
+# gives the spread as well: each round's transport run against the direct
+# run just before it, the median and the extremes over the rounds.
 #   sh bench/serve.sh [BUILD-DIR] [SECONDS] [SIZE-MiB] [REPEAT]
 # MODES (environment, default "irq poll") picks the transport modes;
 # POLL_US (default 200) the polling window of both ends in "poll";
@@ -20,7 +22,7 @@ set -eu
 B=${1:-build}
 SECS=${2:-3}
 MIB=${3:-512}
-REPEAT=${4:-3}
+REPEAT=${4:-5}
 POLL_US=${POLL_US:-200}
 MODES=${MODES:-irq poll}
 BIN=$B/bench/serve_bench
@@ -96,10 +98,11 @@ printf '%-3s %-3s | %9s %6s %7s %6s |' q qd direct p50us p99us cpu/io
 for m in $MODES; do printf ' %9s %6s %7s %6s %5s %5s |' "$m" p50us p99us cpu/io ratio cost; done
 echo
 verdict=""
+pairs=""
 for nq in 1 2; do
 	for qd in 1 32; do
 		# best of REPEAT per mode, the modes taking turns
-		for m in direct $MODES; do echo "iops=0" >"$T/best.$m"; done
+		for m in direct $MODES; do echo "iops=0" >"$T/best.$m"; : >"$T/pair.$m"; done
 		k=0
 		while [ "$k" -lt "$REPEAT" ]; do
 			for m in direct $MODES; do
@@ -107,6 +110,13 @@ for nq in 1 2; do
 				if awk -v a="$(echo "$l" | field iops)" -v b="$(field iops <"$T/best.$m")" \
 					'BEGIN { exit !(a > b) }'; then
 					echo "$l" >"$T/best.$m"
+				fi
+				# this round's ratio against the direct run just before
+				if [ "$m" = direct ]; then
+					dround=$(echo "$l" | field iops)
+				else
+					awk -v a="$(echo "$l" | field iops)" -v b="$dround" \
+						'BEGIN { printf "%.3f\n", a / b }' >>"$T/pair.$m"
 				fi
 			done
 			k=$((k + 1))
@@ -123,9 +133,14 @@ for nq in 1 2; do
 				END { printf "%.2f", x[1] / x[2] }')
 			line="$line $(cell "$v") $(printf '%5s %5s' "$r" "$c") |"
 			bestr=$(awk -v a="$bestr" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
+			[ "$qd" -eq 32 ] && pairs="$pairs $nq queue(s) $m $(sort -n "$T/pair.$m" |
+				awk '{ x[NR] = $1 } END { printf "%.2f (%.2f-%.2f)",
+					(NR % 2) ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2,
+					x[1], x[NR] }');"
 		done
 		echo "$line"
 		[ "$qd" -eq 32 ] && verdict="$verdict $nq queue(s) $bestr $(awk -v r="$bestr" 'BEGIN { print (r >= 0.85) ? "met" : "NOT MET" }');"
 	done
 done
 echo "QD32 IOPS ratio, best mode (goal >= 0.85):$verdict"
+echo "QD32 IOPS ratio of each round's runs, median (min-max):$pairs"

@@ -398,6 +398,74 @@ static int vring_walk(struct vring_it *it, vscsi_chain *c)
 	return r;
 }
 
+#define VRING_FAST_MAX 8u	/* descriptors the short path walks */
+
+/*
+ * The usual split chain, walked without the iterator: up to VRING_FAST_MAX
+ * direct descriptors, none empty, readable before writable, each buffer in
+ * the memory region the last lookup found. Fills c as vring_walk would and
+ * returns 1; on anything else (an indirect descriptor, a buffer elsewhere,
+ * any error) returns 0, having written at most iovecs and addresses, and
+ * the caller walks the chain again the general way.
+ */
+static int vring_walk_split_fast(const uint8_t *tab, uint16_t num,
+				 uint16_t head, const vscsi_gmem *mem,
+				 vscsi_chain *c)
+{
+	uint64_t out_len = 0, in_len = 0;
+	unsigned n = 0, n_out = 0, max = VRING_FAST_MAX;
+	uint16_t i = head;
+	int in = 0;
+
+	if (max > c->cap)
+		max = c->cap;
+	if (max > num)
+		max = num;
+	for (;;) {
+		struct vring_desc d;
+		void *p;
+
+		if (n >= max)
+			return 0;
+		vring_desc_get(tab + (size_t)i * DSZ, 0, &d);
+		if ((d.flags & DESC_INDIRECT) || d.len == 0)
+			return 0;
+		if (d.flags & DESC_WRITE)
+			in = 1;
+		else if (in)
+			return 0;
+		p = vscsi__gmem_hit(mem, d.addr, d.len);
+		if (!p)
+			return 0;
+		c->iov[n].iov_base = p;
+		c->iov[n].iov_len = d.len;
+		if (c->addr)
+			c->addr[n] = d.addr;
+		n++;
+		if (in) {
+			in_len += d.len;
+		} else {
+			out_len += d.len;
+			n_out++;
+		}
+		if (!(d.flags & DESC_NEXT))
+			break;
+		if (d.next >= num)
+			return 0;
+		i = d.next;
+	}
+	/* the general walker's length rules (vring_chain_add) */
+	if (out_len > UINT32_MAX || in_len > UINT32_MAX ||
+	    out_len + in_len > (uint64_t)1 << 32)
+		return 0;
+	c->n_out = c->desc_out = n_out;
+	c->n_in = c->desc_in = n - n_out;
+	c->out_len = out_len;
+	c->in_len = in_len;
+	c->ndesc = (uint16_t)n;
+	return 1;
+}
+
 static int vring_walk_start(const void *table, uint16_t num, uint16_t start,
 			    const vscsi_gmem *mem, unsigned flags,
 			    vscsi_chain *c, int packed)
@@ -406,14 +474,6 @@ static int vring_walk_start(const void *table, uint16_t num, uint16_t start,
 
 	if (!table || !mem || !c || num == 0 || (!c->iov && c->cap))
 		return VSCSI_ERR_ARG;
-	memset(&it, 0, sizeof(it));
-	it.tab = table;
-	it.mem = mem;
-	it.size = num;
-	it.pos = start;
-	it.num = num;
-	it.walk_flags = flags;
-	it.packed = packed;
 	c->head = start;
 	c->ndesc = 0;
 	c->flags = packed ? VSCSI_CHAIN_PACKED : 0;
@@ -422,6 +482,17 @@ static int vring_walk_start(const void *table, uint16_t num, uint16_t start,
 	c->out_len = c->in_len = 0;
 	if (start >= num)
 		return VSCSI_ERR_HEAD;
+	if (!packed && !(flags & VSCSI_WALK_GENERAL) &&
+	    vring_walk_split_fast(table, num, start, mem, c))
+		return VSCSI_OK;
+	memset(&it, 0, sizeof(it));
+	it.tab = table;
+	it.mem = mem;
+	it.size = num;
+	it.pos = start;
+	it.num = num;
+	it.walk_flags = flags;
+	it.packed = packed;
 	return vring_walk(&it, c);
 }
 
@@ -849,7 +920,7 @@ static void vq_prefetch_gpa(const vscsi_gmem *mem, uint64_t gpa, int write)
 		__builtin_prefetch(p);
 }
 
-#define VQ_PREFETCH_DESCS 3u	/* header, response, first data buffer */
+#define VQ_PREFETCH_DESCS 2u	/* header, response */
 
 /*
  * What the chain with head h points to. Not deep: the head descriptor's

@@ -53,6 +53,32 @@ static void fz_walks(const vscsi_gmem *g, int packed, uint16_t num,
 		int r = packed ? vscsi_chain_walk_packed(fz_mem, num, (uint16_t)i, g, wf, &c)
 			       : vscsi_chain_walk_split(fz_mem, num, (uint16_t)i, g, wf, &c);
 
+		if (!packed) {
+			/* the short path and the general walker agree */
+			struct iovec giov[64];
+			uint64_t gaddr[64];
+			vscsi_chain gc;
+			int gr;
+
+			vscsi_chain_init(&gc, giov, cap);
+			vscsi_chain_set_addr(&gc, gaddr);
+			gr = vscsi_chain_walk_split(fz_mem, num, (uint16_t)i, g,
+						    wf | VSCSI_WALK_GENERAL,
+						    &gc);
+			if (gr != r)
+				abort();
+			if (r == VSCSI_OK &&
+			    (gc.head != c.head || gc.ndesc != c.ndesc ||
+			     gc.flags != c.flags || gc.n_out != c.n_out ||
+			     gc.n_in != c.n_in || gc.desc_out != c.desc_out ||
+			     gc.desc_in != c.desc_in || gc.out_len != c.out_len ||
+			     gc.in_len != c.in_len ||
+			     memcmp(giov, c.iov, (c.n_out + c.n_in) *
+						 sizeof(*giov)) ||
+			     memcmp(gaddr, addr, (c.n_out + c.n_in) *
+						 sizeof(*gaddr))))
+				abort();
+		}
 		if (r == VSCSI_OK) {
 			/* the chain's promises hold */
 			uint64_t out = 0, in = 0;

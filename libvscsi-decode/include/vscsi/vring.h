@@ -115,6 +115,10 @@ VSCSI_API void vscsi_chain_set_addr(vscsi_chain *c, uint64_t *addr);
 
 /* vscsi_chain_walk_* flags */
 #define VSCSI_WALK_INDIRECT 1u	/* VIRTIO_F_INDIRECT_DESC negotiated */
+/* Split chains of a few direct descriptors in one memory region take a
+ * shorter path with the same results; this flag makes every chain take
+ * the general one (tests compare the two). */
+#define VSCSI_WALK_GENERAL 2u
 
 /*
  * Walk the chain that starts at `head` of a split descriptor table of num
