@@ -393,14 +393,20 @@ int vscsi_vs_cmd_req_parse_iov(const vscsi_vs_cfg *cfg,
 			       vscsi_cmd_req *out)
 {
 	uint8_t hdr[VS_REQ_MAX];
-	size_t got;
+	size_t got, want;
 	int rc;
 
 	if (!out || (!iov && n))
 		return VSCSI_ERR_ARG;
 	if ((rc = vs_cfg_check(cfg)) != VSCSI_OK)
 		return rc;
-	got = vscsi_iov_gather(iov, n, 0, hdr, vscsi_vs_cmd_req_size(cfg));
+	want = vscsi_vs_cmd_req_size(cfg);
+	if (n == 1 && iov[0].iov_base && iov[0].iov_len >= want) {
+		/* the usual request: one buffer, header then data-out */
+		memcpy(hdr, iov[0].iov_base, want);
+		return vs_cmd_req_decode(cfg, hdr, want, iov[0].iov_len, out);
+	}
+	got = vscsi_iov_gather(iov, n, 0, hdr, want);
 	return vs_cmd_req_decode(cfg, hdr, got, vscsi_iov_len(iov, n), out);
 }
 
