@@ -17,7 +17,10 @@
 #   sh bench/serve.sh [BUILD-DIR] [SECONDS] [SIZE-MiB] [REPEAT]
 # MODES (environment, default "irq poll") picks the transport modes;
 # POLL_US (default 200) the polling window of both ends in "poll";
-# SERVE_ARGS is added to both back-ends' command lines.
+# SERVE_ARGS is added to both back-ends' command lines; DESC (default
+# "indirect") is how the driver lays out each command: one indirect
+# descriptor, as Linux guests send them when INDIRECT_DESC is negotiated,
+# or "direct": three descriptors in the ring.
 set -eu
 B=${1:-build}
 SECS=${2:-3}
@@ -25,6 +28,7 @@ MIB=${3:-512}
 REPEAT=${4:-5}
 POLL_US=${POLL_US:-200}
 MODES=${MODES:-irq poll}
+DESC=${DESC:-indirect}
 BIN=$B/bench/serve_bench
 REPLAY=$B/bin/vscsi-replay
 for f in "$BIN" "$REPLAY"; do
@@ -67,7 +71,7 @@ run() {
 	irq|poll)
 		if [ "$1" = irq ]; then how=irq; else how=spin=$POLL_US; fi
 		c0=$(be_cpu "$1")
-		l=$("$BIN" vfe "$T/$1.sock" "$2" "$3" "$SECS" "$how")
+		l=$("$BIN" vfe "$T/$1.sock" "$2" "$3" "$SECS" "$how" "$DESC")
 		c1=$(be_cpu "$1")
 		c=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }') ;;
 	*)
@@ -91,6 +95,7 @@ echo "serve: $MIB MiB LUN on tmpfs, 4 KiB random reads, best of $REPEAT interlea
 echo "  direct: the SCSI emulation called in-process, at the same total depth"
 echo "  irq:    vfe -> vscsi-replay --serve, the driver sleeping on its call eventfds"
 echo "  poll:   vfe -> vscsi-replay --serve --poll-us $POLL_US, the driver polling as long"
+echo "          (each command $DESC: $([ "$DESC" = indirect ] && echo "one indirect descriptor, as Linux sends it" || echo "three descriptors in the ring"))"
 echo "  cpu/io: CPU microseconds per I/O (driver + back-end for the transport;"
 echo "          polling ends burn CPU while they wait, so it is an upper bound)"
 echo "  ratio:  transport IOPS / direct IOPS; cost: transport cpu/io / direct cpu/io"

@@ -7,9 +7,12 @@
  * run and prints the ratio.
  *
  *   serve_bench direct FILE QD SECONDS
- *   serve_bench vfe SOCKET QUEUES QD SECONDS [spin[=US]|irq]
+ *   serve_bench vfe SOCKET QUEUES QD SECONDS [spin[=US]|irq] [direct|indirect]
  * (spin: the driver polls its used rings for US microseconds, vfe's
- * default without =US, before sleeping on the call eventfds)
+ * default without =US, before sleeping on the call eventfds; indirect:
+ * each command is one indirect descriptor, as Linux sends them when
+ * INDIRECT_DESC is negotiated, the default; direct: three descriptors in
+ * the ring)
  *
  * Prints one line:
  *   MODE queues=N qd=D iops=X p50_us=.. p99_us=.. p90_us=.. p999_us=..
@@ -251,7 +254,7 @@ static int vfe_sync(vfe *v, const uint8_t *cdb, uint16_t len, void *din,
 }
 
 static int run_vfe(const char *sock, unsigned nq, unsigned qd, double secs,
-		   int spin)
+		   int spin, int indirect)
 {
 	vfe_opts o;
 	vfe *v;
@@ -299,7 +302,7 @@ static int run_vfe(const char *sock, unsigned nq, unsigned qd, double secs,
 	c.cdb = cdb;
 	c.cdb_len = 16;
 	c.din_len = BS;
-	c.flags = VFE_CMD_NOKICK;
+	c.flags = VFE_CMD_NOKICK | (indirect ? VFE_CMD_INDIRECT : 0);
 	memset(hist, 0, sizeof(*hist) * HIST_N);
 	samples = hist_over = 0;
 	done_ops = 0;
@@ -366,10 +369,15 @@ int main(int argc, char **argv)
 			spin = atoi(how + 5);
 		else
 			return 2;
-		return run_vfe(argv[2], nq, qd, atof(argv[5]), spin);
+		const char *desc = argc >= 8 ? argv[7] : "indirect";
+
+		if (strcmp(desc, "indirect") && strcmp(desc, "direct"))
+			return 2;
+		return run_vfe(argv[2], nq, qd, atof(argv[5]), spin,
+			       !strcmp(desc, "indirect"));
 	}
 	fprintf(stderr, "usage: serve_bench direct FILE QD SECONDS\n"
 			"       serve_bench vfe SOCKET QUEUES QD SECONDS "
-			"[spin[=US]|irq]\n");
+			"[spin[=US]|irq] [direct|indirect]\n");
 	return 2;
 }

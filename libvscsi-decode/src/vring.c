@@ -401,33 +401,25 @@ static int vring_walk(struct vring_it *it, vscsi_chain *c)
 #define VRING_FAST_MAX 8u	/* descriptors the short path walks */
 
 /*
- * The usual split chain, walked without the iterator: up to VRING_FAST_MAX
- * direct descriptors, none empty, readable before writable, each buffer in
- * the memory region the last lookup found. Fills c as vring_walk would and
- * returns 1; on anything else (an indirect descriptor, a buffer elsewhere,
- * any error) returns 0, having written at most iovecs and addresses, and
- * the caller walks the chain again the general way.
+ * The short path's loop: the linked list of direct descriptors that starts
+ * with d (read already) in a table of size entries, at most max of them,
+ * none empty, readable before writable, each buffer in the memory region
+ * the last lookup found. Fills c's iovecs, addresses, counts and lengths;
+ * returns 0 to give up (the general walker then starts over), else 1.
  */
-static int vring_walk_split_fast(const uint8_t *tab, uint16_t num,
-				 uint16_t head, const vscsi_gmem *mem,
-				 vscsi_chain *c)
+static int vring_fast_list(const uint8_t *tab, uint32_t size,
+			   struct vring_desc d, unsigned max,
+			   const vscsi_gmem *mem, vscsi_chain *c)
 {
 	uint64_t out_len = 0, in_len = 0;
-	unsigned n = 0, n_out = 0, max = VRING_FAST_MAX;
-	uint16_t i = head;
+	unsigned n = 0, n_out = 0;
 	int in = 0;
 
-	if (max > c->cap)
-		max = c->cap;
-	if (max > num)
-		max = num;
+	if (max > size)
+		max = size;
 	for (;;) {
-		struct vring_desc d;
 		void *p;
 
-		if (n >= max)
-			return 0;
-		vring_desc_get(tab + (size_t)i * DSZ, 0, &d);
 		if ((d.flags & DESC_INDIRECT) || d.len == 0)
 			return 0;
 		if (d.flags & DESC_WRITE)
@@ -450,9 +442,9 @@ static int vring_walk_split_fast(const uint8_t *tab, uint16_t num,
 		}
 		if (!(d.flags & DESC_NEXT))
 			break;
-		if (d.next >= num)
+		if (d.next >= size || n >= max)
 			return 0;
-		i = d.next;
+		vring_desc_get(tab + (size_t)d.next * DSZ, 0, &d);
 	}
 	/* the general walker's length rules (vring_chain_add) */
 	if (out_len > UINT32_MAX || in_len > UINT32_MAX ||
@@ -462,7 +454,51 @@ static int vring_walk_split_fast(const uint8_t *tab, uint16_t num,
 	c->n_in = c->desc_in = n - n_out;
 	c->out_len = out_len;
 	c->in_len = in_len;
-	c->ndesc = (uint16_t)n;
+	return 1;
+}
+
+/*
+ * The usual split chain, walked without the iterator: up to VRING_FAST_MAX
+ * direct descriptors in the ring, or one indirect descriptor whose table
+ * holds as many (what Linux sends whenever INDIRECT_DESC is negotiated).
+ * Fills c as vring_walk would and returns 1; on anything else (a buffer
+ * outside the region of the last lookup, any error) returns 0, having
+ * written at most iovecs and addresses, and the caller walks the chain
+ * again the general way.
+ */
+static int vring_walk_split_fast(const uint8_t *tab, uint16_t num,
+				 uint16_t head, const vscsi_gmem *mem,
+				 unsigned flags, vscsi_chain *c)
+{
+	unsigned max = VRING_FAST_MAX;
+	struct vring_desc d;
+	const uint8_t *t;
+	uint32_t size;
+
+	if (max > c->cap)
+		max = c->cap;
+	if (max == 0)
+		return 0;
+	vring_desc_get(tab + (size_t)head * DSZ, 0, &d);
+	if (!(d.flags & DESC_INDIRECT)) {
+		if (!vring_fast_list(tab, num, d, max, mem, c))
+			return 0;
+		c->ndesc = (uint16_t)(c->desc_out + c->desc_in);
+		return 1;
+	}
+	/* the table as vring_it_enter takes it (2.7.5.3.1) */
+	if (!(flags & VSCSI_WALK_INDIRECT) || (d.flags & DESC_NEXT) ||
+	    d.len == 0 || d.len % DSZ || d.len / DSZ > num)
+		return 0;
+	size = d.len / DSZ;
+	t = vscsi__gmem_hit(mem, d.addr, d.len);
+	if (!t)
+		return 0;
+	vring_desc_get(t, 0, &d);
+	if (!vring_fast_list(t, size, d, max, mem, c))
+		return 0;
+	c->ndesc = 1;
+	c->flags |= VSCSI_CHAIN_INDIRECT;
 	return 1;
 }
 
@@ -483,7 +519,7 @@ static int vring_walk_start(const void *table, uint16_t num, uint16_t start,
 	if (start >= num)
 		return VSCSI_ERR_HEAD;
 	if (!packed && !(flags & VSCSI_WALK_GENERAL) &&
-	    vring_walk_split_fast(table, num, start, mem, c))
+	    vring_walk_split_fast(table, num, start, mem, flags, c))
 		return VSCSI_OK;
 	memset(&it, 0, sizeof(it));
 	it.tab = table;

@@ -530,7 +530,7 @@ START_TEST(test_split_fast_same)
 	struct iovec ia[16], ib[16];
 	uint64_t aa[16], ba[16], rng = 0x243f6a8885a308d3ull;
 	vscsi_chain a, b;
-	unsigned t, i, ok = 0, multi = 0, bad = 0;
+	unsigned t, i, ok = 0, multi = 0, bad = 0, ind = 0;
 
 	for (t = 0; t < 3000; t++) {
 		uint16_t num = (uint16_t)(4u << (t % 3));
@@ -551,6 +551,15 @@ START_TEST(test_split_fast_same)
 			sdesc(i, addrs[rng >> 8 & 7] + (rng >> 11 & 1 ? 0 : 4),
 			      lens[rng >> 12 & 7] & (rng >> 15 & 1 ? ~0u : 0xffu),
 			      fl, (uint16_t)((rng >> 16) % (num + 1u)));
+			if (t % 4 != 3 || i > 3)
+				continue;
+			/* half the time: descriptor 0 is an indirect table
+			 * of four, built of the same random entries */
+			sdesc_at(TABLE_GPA, i, addrs[rng >> 8 & 7],
+				 lens[rng >> 12 & 7] & 0xffu, (uint16_t)(fl & ~IND),
+				 (uint16_t)((rng >> 16) % 5u));
+			if (i == 3 && (rng >> 20 & 1))
+				sdesc(0, TABLE_GPA, 64, IND, 0);
 		}
 		for (i = 0; i < num; i++) {
 			unsigned wf = t & 1 ? VSCSI_WALK_INDIRECT : 0;
@@ -568,7 +577,9 @@ START_TEST(test_split_fast_same)
 			same_walk(ra, &a, aa, rb, &b, ba);
 			if (ra == VSCSI_OK) {
 				ok++;
-				multi += a.ndesc > 2;
+				multi += a.ndesc > 2 || a.desc_out + a.desc_in > 2;
+				ind += (a.flags & VSCSI_CHAIN_INDIRECT) &&
+				       a.desc_out + a.desc_in > 1;
 			} else {
 				bad++;
 			}
@@ -578,6 +589,7 @@ START_TEST(test_split_fast_same)
 	ck_assert_uint_gt(ok, 1000);
 	ck_assert_uint_gt(multi, 100);
 	ck_assert_uint_gt(bad, 1000);
+	ck_assert_uint_gt(ind, 30);
 }
 END_TEST
 
