@@ -11,7 +11,6 @@
 
 #include "gmem_int.h"
 
-
 vscsi_gmem *vscsi_gmem_new(void)
 {
 	return calloc(1, sizeof(vscsi_gmem));
@@ -41,12 +40,11 @@ static unsigned gmem_upper(const vscsi_gmem *mem, uint64_t gpa)
 /* The region holding gpa, or NULL. */
 static const vscsi_gmem_region *gmem_find(const vscsi_gmem *mem, uint64_t gpa)
 {
-	unsigned h = __atomic_load_n(&mem->hint, __ATOMIC_RELAXED);
+	const vscsi_gmem_region *hit = vscsi__gmem_hint(mem, gpa);
 	unsigned i;
 
-	if (h < mem->n && gpa - mem->r[h].gpa < mem->r[h].size &&
-	    gpa >= mem->r[h].gpa)
-		return &mem->r[h];
+	if (hit)
+		return hit;
 	i = gmem_upper(mem, gpa);
 	if (i == 0)
 		return NULL;
@@ -55,8 +53,7 @@ static const vscsi_gmem_region *gmem_find(const vscsi_gmem *mem, uint64_t gpa)
 		return NULL;
 	/* The hint is only advice: a racing store of another index is fine.
 	 * Writing it from a const lookup is the one mutation readers make. */
-	if (i != h)
-		__atomic_store_n((unsigned *)&mem->hint, i, __ATOMIC_RELAXED);
+	__atomic_store_n((unsigned *)&mem->hint, i, __ATOMIC_RELAXED);
 	return &mem->r[i];
 }
 

@@ -15,6 +15,18 @@ struct vscsi_gmem {
 	vscsi_gmem_region r[VSCSI_GMEM_MAX_REGIONS];	/* sorted by gpa */
 };
 
+/* The region the last lookup found, when it holds gpa; else NULL. */
+static inline const vscsi_gmem_region *vscsi__gmem_hint(const vscsi_gmem *mem,
+							uint64_t gpa)
+{
+	unsigned h = __atomic_load_n(&mem->hint, __ATOMIC_RELAXED);
+
+	if (h < mem->n && gpa >= mem->r[h].gpa &&
+	    gpa - mem->r[h].gpa < mem->r[h].size)
+		return &mem->r[h];
+	return NULL;
+}
+
 /*
  * Where [gpa, gpa + len) is in this process when it lies in the region
  * the last lookup found (nearly always: a guest's rings and buffers sit in
@@ -23,15 +35,13 @@ struct vscsi_gmem {
 static inline void *vscsi__gmem_hit(const vscsi_gmem *mem, uint64_t gpa,
 				    uint64_t len)
 {
-	unsigned h = __atomic_load_n(&mem->hint, __ATOMIC_RELAXED);
-	const vscsi_gmem_region *r;
+	const vscsi_gmem_region *r = vscsi__gmem_hint(mem, gpa);
 	uint64_t off;
 
-	if (h >= mem->n)
+	if (!r)
 		return NULL;
-	r = &mem->r[h];
 	off = gpa - r->gpa;
-	if (gpa < r->gpa || off >= r->size || len > r->size - off)
+	if (len > r->size - off)
 		return NULL;
 	return (uint8_t *)r->host + off;
 }

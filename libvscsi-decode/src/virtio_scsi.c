@@ -401,12 +401,13 @@ int vscsi_vs_cmd_req_parse_iov(const vscsi_vs_cfg *cfg,
 	if ((rc = vs_cfg_check(cfg)) != VSCSI_OK)
 		return rc;
 	want = vscsi_vs_cmd_req_size(cfg);
-	if (n == 1 && iov[0].iov_base && iov[0].iov_len >= want) {
-		/* the usual request: one buffer, header then data-out */
+	if (n && iov[0].iov_base && iov[0].iov_len >= want) {
+		/* the usual request: the header in the first buffer */
 		memcpy(hdr, iov[0].iov_base, want);
-		return vs_cmd_req_decode(cfg, hdr, want, iov[0].iov_len, out);
+		got = want;
+	} else {
+		got = vscsi_iov_gather(iov, n, 0, hdr, want);
 	}
-	got = vscsi_iov_gather(iov, n, 0, hdr, want);
 	return vs_cmd_req_decode(cfg, hdr, got, vscsi_iov_len(iov, n), out);
 }
 

@@ -343,18 +343,10 @@ static int vring_chain_add(vscsi_chain *c, const vscsi_gmem *mem,
 	if (d->len > 0) {
 		if (used >= c->cap)
 			return VSCSI_ERR_IOV_FULL;
-		void *p = vscsi__gmem_hit(mem, d->addr, d->len);
-
-		if (p) {
-			c->iov[used].iov_base = p;
-			c->iov[used].iov_len = (size_t)d->len;
-			k = 1;
-		} else {
-			r = vscsi_gmem_map(mem, d->addr, d->len, c->iov + used,
-					   c->cap - used, &k);
-			if (r)
-				return r;
-		}
+		r = vscsi_gmem_map(mem, d->addr, d->len, c->iov + used,
+				   c->cap - used, &k);
+		if (r)
+			return r;
 		if (c->addr) {
 			gpa = d->addr;
 			for (j = 0; j < k; j++) {
@@ -940,13 +932,11 @@ static int vq_dev_peek(vscsi_vq *vq, uint16_t *avail)
 				  vq->avail_wrap);
 }
 
-/* A hint to fetch guest address gpa (for writing when write is set). */
+/* A hint to fetch guest address gpa (for writing when write is set), when
+ * it lies in the region of the last lookup; the rest is left to the walk. */
 static void vq_prefetch_gpa(const vscsi_gmem *mem, uint64_t gpa, int write)
 {
 	const void *p = vscsi__gmem_hit(mem, gpa, 1);
-
-	if (!p)
-		p = vscsi_gmem_ptr(mem, gpa, 0);
 
 	if (!p)
 		return;
@@ -985,13 +975,17 @@ static void vq_prefetch_chain(const vscsi_vq *vq, const vscsi_gmem *mem,
 		}
 		if (len == 0 || len % DSZ || len / DSZ > vq->num)
 			return;
-		t = vscsi_gmem_ptr(mem, vring_ld64(d), len);
+		t = vscsi__gmem_hit(mem, vring_ld64(d), len);
 		if (!t)
 			return;
-		for (k = 0; k < VQ_PREFETCH_DESCS && k < len / DSZ; k++)
-			vq_prefetch_gpa(mem, vring_ld64(t + (size_t)k * DSZ),
-					vring_ld16(t + (size_t)k * DSZ + 12) &
-						DESC_WRITE);
+		/* the guest places the table: read it as the walker does,
+		 * through a copy (it need not be aligned) */
+		for (k = 0; k < VQ_PREFETCH_DESCS && k < len / DSZ; k++) {
+			struct vring_desc e;
+
+			vring_desc_get(t + (size_t)k * DSZ, 0, &e);
+			vq_prefetch_gpa(mem, e.addr, e.flags & DESC_WRITE);
+		}
 		return;
 	}
 	for (k = 0;; k++) {

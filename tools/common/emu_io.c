@@ -408,12 +408,19 @@ static void io_cqe(emu_cmd *c, long res)
 	io_loop(c, res, true);
 }
 
+/* Something is in the kernel or waits for a submission slot. */
+static bool io_busy(const emu_dev *dev)
+{
+	return dev->ring_ok &&
+	       (dev->in_kernel || !emu_list_empty(&dev->sqe_wait));
+}
+
 unsigned emu_io_reap(emu_dev *dev)
 {
 	struct io_uring_cqe *cqe;
 	unsigned n = 0;
 
-	if (!dev->ring_ok || (!dev->in_kernel && emu_list_empty(&dev->sqe_wait)))
+	if (!io_busy(dev))
 		return 0;
 	while (io_uring_peek_cqe(&dev->ring, &cqe) == 0) {
 		emu_cmd *c = io_uring_cqe_get_data(cqe);
@@ -450,7 +457,7 @@ bool emu_io_wait(emu_dev *dev)
 {
 	struct io_uring_cqe *cqe;
 
-	if (!dev->ring_ok || (!dev->in_kernel && emu_list_empty(&dev->sqe_wait)))
+	if (!io_busy(dev))
 		return false;
 	emu_io_flush(dev);
 	if (dev->in_kernel && io_uring_wait_cqe(&dev->ring, &cqe) < 0)
