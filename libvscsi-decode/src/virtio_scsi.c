@@ -301,19 +301,26 @@ static int vs_cfg_check(const vscsi_vs_cfg *cfg)
 	return VSCSI_OK;
 }
 
-uint32_t vscsi_vs_cmd_req_size(const vscsi_vs_cfg *cfg)
+/* The two sizes below for a configuration already checked. */
+static uint32_t vs_req_size(const vscsi_vs_cfg *cfg)
 {
-	if (vs_cfg_check(cfg))
-		return 0;
 	return VS_REQ_FIXED + (vs_has(cfg, VSCSI_F_T10_PI) ? VS_REQ_PI : 0) +
 	       cfg->cdb_size;
 }
 
+static uint32_t vs_resp_size(const vscsi_vs_cfg *cfg)
+{
+	return VS_RESP_FIXED + cfg->sense_size;
+}
+
+uint32_t vscsi_vs_cmd_req_size(const vscsi_vs_cfg *cfg)
+{
+	return vs_cfg_check(cfg) ? 0 : vs_req_size(cfg);
+}
+
 uint32_t vscsi_vs_cmd_resp_size(const vscsi_vs_cfg *cfg)
 {
-	if (vs_cfg_check(cfg))
-		return 0;
-	return VS_RESP_FIXED + cfg->sense_size;
+	return vs_cfg_check(cfg) ? 0 : vs_resp_size(cfg);
 }
 
 /* ---------------------------------------------------------- command request */
@@ -328,7 +335,7 @@ static int vs_cmd_req_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 			     size_t len, uint64_t total, vscsi_cmd_req *out)
 {
 	int be = vs_be(cfg);
-	uint32_t hdr = vscsi_vs_cmd_req_size(cfg);
+	uint32_t hdr = vs_req_size(cfg);
 	const uint8_t *lun;
 	vscsi_rd r;
 
@@ -400,14 +407,17 @@ int vscsi_vs_cmd_req_parse_iov(const vscsi_vs_cfg *cfg,
 		return VSCSI_ERR_ARG;
 	if ((rc = vs_cfg_check(cfg)) != VSCSI_OK)
 		return rc;
-	want = vscsi_vs_cmd_req_size(cfg);
+	want = vs_req_size(cfg);
 	if (n && iov[0].iov_base && iov[0].iov_len >= want) {
-		/* the usual request: the header in the first buffer */
+		/* the usual request: the header in the first buffer (and,
+		 * for all but writes, nothing else readable) */
 		memcpy(hdr, iov[0].iov_base, want);
-		got = want;
-	} else {
-		got = vscsi_iov_gather(iov, n, 0, hdr, want);
+		return vs_cmd_req_decode(cfg, hdr, want,
+					 n == 1 ? iov[0].iov_len
+						: vscsi_iov_len(iov, n),
+					 out);
 	}
+	got = vscsi_iov_gather(iov, n, 0, hdr, want);
 	return vs_cmd_req_decode(cfg, hdr, got, vscsi_iov_len(iov, n), out);
 }
 
@@ -421,7 +431,7 @@ int vscsi_vs_cmd_check_dir(const vscsi_vs_cfg *cfg, const vscsi_cmd_req *req,
 		return VSCSI_ERR_ARG;
 	if ((rc = vs_cfg_check(cfg)) != VSCSI_OK)
 		return rc;
-	resp = vscsi_vs_cmd_resp_size(cfg);
+	resp = vs_resp_size(cfg);
 	if (in_len < resp)
 		return VSCSI_ERR_TRUNCATED;
 	if (req->data_out_len > 0 && in_len > resp &&
@@ -443,7 +453,7 @@ int vscsi_vs_cmd_req_build(const vscsi_vs_cfg *cfg, const vscsi_cmd_req *req,
 		return rc;
 	if (req->cdb_size > cfg->cdb_size)
 		return VSCSI_ERR_CDB_SIZE;
-	hdr = vscsi_vs_cmd_req_size(cfg);
+	hdr = vs_req_size(cfg);
 	if (len < hdr)
 		return VSCSI_ERR_NOSPACE;
 	be = vs_be(cfg);
@@ -471,7 +481,7 @@ static int vs_cmd_resp_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 			      size_t len, uint64_t total, vscsi_cmd_resp *out)
 {
 	int be = vs_be(cfg);
-	uint32_t hdr = vscsi_vs_cmd_resp_size(cfg);
+	uint32_t hdr = vs_resp_size(cfg);
 	size_t keep;
 	vscsi_rd r;
 
@@ -540,7 +550,7 @@ int vscsi_vs_cmd_resp_parse_iov(const vscsi_vs_cfg *cfg,
 		return VSCSI_ERR_ARG;
 	if ((rc = vs_cfg_check(cfg)) != VSCSI_OK)
 		return rc;
-	got = vscsi_iov_gather(iov, n, 0, hdr, vscsi_vs_cmd_resp_size(cfg));
+	got = vscsi_iov_gather(iov, n, 0, hdr, vs_resp_size(cfg));
 	return vs_cmd_resp_decode(cfg, hdr, got, vscsi_iov_len(iov, n), out);
 }
 
@@ -555,7 +565,7 @@ int vscsi_vs_cmd_resp_build(const vscsi_vs_cfg *cfg,
 		return VSCSI_ERR_ARG;
 	if ((rc = vs_cfg_check(cfg)) != VSCSI_OK)
 		return rc;
-	hdr = vscsi_vs_cmd_resp_size(cfg);
+	hdr = vs_resp_size(cfg);
 	if (len < hdr)
 		return VSCSI_ERR_NOSPACE;
 	be = vs_be(cfg);
@@ -567,8 +577,10 @@ int vscsi_vs_cmd_resp_build(const vscsi_vs_cfg *cfg,
 	vscsi_put_e16(p + 8, resp->status_qualifier, be);
 	p[10] = resp->status;
 	p[11] = resp->response;
-	memset(p + VS_RESP_FIXED, 0, cfg->sense_size);
-	memcpy(p + VS_RESP_FIXED, resp->sense, sl);
+	/* the sense, then zeros to the end of the field */
+	if (sl)
+		memcpy(p + VS_RESP_FIXED, resp->sense, sl);
+	memset(p + VS_RESP_FIXED + sl, 0, cfg->sense_size - sl);
 	return (int)hdr;
 }
 
