@@ -11,9 +11,10 @@
 # SPDK's vhost target does). Each cell is the best of REPEAT runs, the
 # modes interleaved run by run: on a small shared machine the two-process
 # transport suffers from other load much more than the in-process
-# reference, and the best run is the one least disturbed. The last line
-# gives the spread as well: each round's transport run against the direct
-# run just before it, the median and the extremes over the rounds.
+# reference, and the best run is the one least disturbed. The summary
+# pairs each round's transport run with the direct run just before it and
+# gives the median, quartiles and extremes of those ratios over the rounds;
+# the goal is judged on that median (best against best beside it).
 #   sh bench/serve.sh [BUILD-DIR] [SECONDS] [SIZE-MiB] [REPEAT]
 # MODES (environment, default "irq poll") picks the transport modes;
 # POLL_US (default 200) the polling window of both ends in "poll";
@@ -129,6 +130,7 @@ for nq in 1 2; do
 		d=$(cat "$T/best.direct")
 		line=$(printf '%-3d %-3d | %s |' "$nq" "$qd" "$(cell "$d")")
 		bestr=0
+		bestm=0
 		for m in $MODES; do
 			v=$(cat "$T/best.$m")
 			r=$(awk -v a="$(echo "$v" | field iops)" -v b="$(echo "$d" | field iops)" 'BEGIN { printf "%.2f", a / b }')
@@ -138,14 +140,24 @@ for nq in 1 2; do
 				END { printf "%.2f", x[1] / x[2] }')
 			line="$line $(cell "$v") $(printf '%5s %5s' "$r" "$c") |"
 			bestr=$(awk -v a="$bestr" -v b="$r" 'BEGIN { print (b > a) ? b : a }')
-			[ "$qd" -eq 32 ] && pairs="$pairs $nq queue(s) $m $(sort -n "$T/pair.$m" |
-				awk '{ x[NR] = $1 } END { printf "%.2f (%.2f-%.2f)",
-					(NR % 2) ? x[(NR + 1) / 2] : (x[NR / 2] + x[NR / 2 + 1]) / 2,
-					x[1], x[NR] }');"
+			if [ "$qd" -eq 32 ]; then
+				# median, quartiles and extremes of the rounds
+				st=$(sort -n "$T/pair.$m" | awk '
+					function q(p,  i, f) { i = 1 + p * (NR - 1); f = int(i)
+						return x[f] + (i - f) * (x[f + 1] - x[f]) }
+					{ x[NR] = $1 }
+					END { x[NR + 1] = x[NR]
+						printf "%.2f %.2f %.2f %.2f %.2f",
+							q(0.5), q(0.25), q(0.75), x[1], x[NR] }')
+				set -- $st
+				pairs="$pairs $nq queue(s) $m $1 ($2-$3, $4-$5);"
+				bestm=$(awk -v a="$bestm" -v b="$1" 'BEGIN { print (b > a) ? b : a }')
+			fi
 		done
 		echo "$line"
-		[ "$qd" -eq 32 ] && verdict="$verdict $nq queue(s) $bestr $(awk -v r="$bestr" 'BEGIN { print (r >= 0.85) ? "met" : "NOT MET" }');"
+		[ "$qd" -eq 32 ] && verdict="$verdict $nq queue(s) $bestm $(awk -v r="$bestm" 'BEGIN { print (r >= 0.85) ? "met" : "NOT MET" }') (best against best: $bestr);"
 	done
 done
-echo "QD32 IOPS ratio, best mode (goal >= 0.85):$verdict"
-echo "QD32 IOPS ratio of each round's runs, median (min-max):$pairs"
+echo "QD32 IOPS ratio of each round's transport run to the direct run before it,"
+echo "  median (quartiles, extremes) over $REPEAT rounds:$pairs"
+echo "QD32 goal >= 0.85, on the median of the best mode:$verdict"
