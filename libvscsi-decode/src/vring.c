@@ -1087,6 +1087,16 @@ static void vq_since_add(vscsi_vq *vq, uint32_t n)
 	vq->since = n > UINT32_MAX - vq->since ? UINT32_MAX : vq->since + n;
 }
 
+/* Split device: one used element at used_idx, then used idx (release). */
+static void vq_split_put_used(vscsi_vq *vq, uint16_t at, uint32_t head,
+			      uint32_t len)
+{
+	uint8_t *el = vq_used_elem(vq, at);
+
+	vring_st32(el, head);
+	vring_st32(el + 4, len);
+}
+
 int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 {
 	unsigned i;
@@ -1105,13 +1115,9 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 	if (vq->mode == VQ_DEV_SPLIT) {
 		if (n > vq->num)
 			return VSCSI_ERR_ARG;
-		for (i = 0; i < n; i++) {
-			uint16_t at = (uint16_t)(vq->used_idx + i);
-			uint8_t *el = vq_used_elem(vq, at);
-
-			vring_st32(el, e[i].head);
-			vring_st32(el + 4, e[i].len);
-		}
+		for (i = 0; i < n; i++)
+			vq_split_put_used(vq, (uint16_t)(vq->used_idx + i),
+					  e[i].head, e[i].len);
 		vq->used_idx = (uint16_t)(vq->used_idx + n);
 		vring_st16_rel(vq->area2 + 2, vq->used_idx);
 		vq_since_add(vq, n);
@@ -1152,6 +1158,14 @@ int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
 {
 	vscsi_used_elem e;
 
+	/* the usual completion (a split ring), as the batch of one below */
+	if (vq && vq->mode == VQ_DEV_SPLIT && !vq->broken && head < vq->num) {
+		vq_split_put_used(vq, vq->used_idx, head, used_len);
+		vq->used_idx++;
+		vring_st16_rel(vq->area2 + 2, vq->used_idx);
+		vq_since_add(vq, 1);
+		return VSCSI_OK;
+	}
 	e.head = head;
 	e.ndesc = ndesc;
 	e.len = used_len;

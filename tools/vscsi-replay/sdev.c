@@ -186,8 +186,10 @@ static void sdev_cmd_done(void *arg, void *opaque, const emu_result *res)
 	resp.status_qualifier = res->status_qualifier;
 	resp.status = res->status;
 	resp.response = res->response;
-	memcpy(resp.sense, res->sense,
-	       res->sense_len < EMU_SENSE_MAX ? res->sense_len : EMU_SENSE_MAX);
+	if (res->sense_len)
+		memcpy(resp.sense, res->sense,
+		       res->sense_len < EMU_SENSE_MAX ? res->sense_len
+						      : EMU_SENSE_MAX);
 	/* straight into the guest's buffer when its first piece holds it */
 	n = r->n_in ? vscsi_vs_cmd_resp_build(&s->vcfg, &resp,
 					      r->in[0].iov_base,
