@@ -108,6 +108,7 @@ struct ts_cmd {
 	uint32_t dout_len;
 	uint32_t din_len;
 	int indirect;
+	int shape;		/* writable buffers: see ts_post */
 	/* results */
 	uint32_t used;
 	vscsi_cmd_resp resp;
@@ -120,11 +121,13 @@ static void ts_lun00(uint8_t lun[8])
 	vscsi_lun_encode(lun, 0, 0, 1);
 }
 
-/* Post one command on ring q; with wait, kick and wait for its answer. */
+/* Post one command on ring q. The writable buffers, by c->shape: 0 the
+ * response, then the data-in; 1 both in one buffer; 2 the data-in in two
+ * pieces; 3 an empty buffer between the response and the data-in. */
 static void ts_post(ts *t, unsigned q, struct ts_cmd *c)
 {
 	vscsi_cmd_req req;
-	struct vscsi_desc d[4];
+	struct vscsi_desc d[6];
 	uint64_t hdr, resp, dout = 0, din = 0;
 	unsigned n = 0;
 	int hl;
@@ -148,15 +151,30 @@ static void ts_post(ts *t, unsigned q, struct ts_cmd *c)
 		d[n].len = c->dout_len;
 		d[n++].flags = 0;
 	}
-	resp = t_alloc(&t->f, TS_RESP, 8);
+	resp = t_alloc(&t->f, TS_RESP + c->din_len, 8);
 	d[n].addr = resp;
 	d[n].len = TS_RESP;
 	d[n++].flags = VSCSI_VRING_DESC_F_WRITE;
-	if (c->din_len) {
-		din = t_alloc(&t->f, c->din_len, 8);
+	if (c->din_len && c->shape == 1) {
+		din = resp + TS_RESP;
+		d[n - 1].len += c->din_len;
+	} else if (c->din_len) {
+		uint32_t half = c->shape == 2 ? c->din_len / 2 : c->din_len;
+
+		din = resp + TS_RESP;
+		if (c->shape == 3) {
+			d[n].addr = din;
+			d[n].len = 0;
+			d[n++].flags = VSCSI_VRING_DESC_F_WRITE;
+		}
 		d[n].addr = din;
-		d[n].len = c->din_len;
+		d[n].len = half;
 		d[n++].flags = VSCSI_VRING_DESC_F_WRITE;
+		if (half < c->din_len) {
+			d[n].addr = din + half;
+			d[n].len = c->din_len - half;
+			d[n++].flags = VSCSI_VRING_DESC_F_WRITE;
+		}
 	}
 	c->din = din ? t_ptr(&t->f, din) : NULL;
 	if (c->indirect) {
@@ -264,6 +282,54 @@ START_TEST(inquiry_write_read)
 	ck_assert_uint_eq(c.resp.resid, 0);
 	ck_assert_uint_eq(c.used, TS_RESP + sizeof(data));
 	ck_assert_mem_eq(c.din, data, sizeof(data));
+	ts_close(&t);
+}
+END_TEST
+
+/* The same read in each layout of the writable buffers (ts_post): the
+ * same data, response and used length, whichever path sdev takes. */
+START_TEST(read_shapes)
+{
+	static const uint8_t w10[10] = { 0x2a, 0, 0, 0, 0, 4, 0, 0, 2, 0 };
+	static const uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 4, 0, 0, 2, 0 };
+	uint8_t data[1024];
+	struct ts_cmd c;
+	unsigned i;
+	int shape, ind;
+	ts t;
+
+	for (i = 0; i < sizeof(data); i++)
+		data[i] = (uint8_t)(i * 7 + 3);
+	ts_open(&t, TS_SCSI_FEATURES, 1);
+	ts_clear_ua(&t);
+	ts_cdb(&c, w10, 10);
+	c.dout = data;
+	c.dout_len = sizeof(data);
+	ts_run(&t, 2, &c);
+	ck_assert_uint_eq(c.resp.status, 0);
+	for (ind = 0; ind < 2; ind++)
+		for (shape = 0; shape < 4; shape++) {
+			ts_cdb(&c, r10, 10);
+			c.din_len = sizeof(data);
+			c.shape = shape;
+			c.indirect = ind;
+			ts_run(&t, 2, &c);
+			ck_assert_msg(c.resp.response == VSCSI_S_OK &&
+				      c.resp.status == 0 && c.resp.resid == 0,
+				      "shape %d indirect %d: response %u "
+				      "status %u resid %u", shape, ind,
+				      c.resp.response, c.resp.status,
+				      c.resp.resid);
+			ck_assert_uint_eq(c.resp.sense_len, 0);
+			ck_assert_uint_eq(c.used, TS_RESP + sizeof(data));
+			ck_assert_mem_eq(c.din, data, sizeof(data));
+			memset(c.din, 0, sizeof(data));
+		}
+	/* and a command with no data at all: the response alone */
+	ts_cdb(&c, (const uint8_t[6]){ 0 }, 6);
+	ts_run(&t, 2, &c);
+	ck_assert_uint_eq(c.resp.status, 0);
+	ck_assert_uint_eq(c.used, TS_RESP);
 	ts_close(&t);
 }
 END_TEST
@@ -687,6 +753,7 @@ static Suite *serve_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, inquiry_write_read);
 	tcase_add_test(tc, responses);
+	tcase_add_test(tc, read_shapes);
 	tcase_add_test(tc, inout);
 	tcase_add_test(tc, malformed_request_breaks_ring);
 	tcase_add_test(tc, control_queue);

@@ -298,10 +298,71 @@ static void sdev_cmd_answer(sdev *s, unsigned q, const vscsi_chain *c,
 	s->st.failures++;
 }
 
+/* Hand a parsed command to the emulation (which copies the iovecs). */
+static void sdev_cmd_submit(sdev *s, unsigned q, const vscsi_chain *c,
+			    const vscsi_cmd_req *req, struct sreq *r,
+			    const struct iovec *dout, unsigned n_dout,
+			    const struct iovec *din, unsigned n_din)
+{
+	emu_request er;
+
+	memset(&er, 0, sizeof(er));
+	er.lun = req->lun;
+	er.tag = req->tag;
+	er.task_attr = req->task_attr;
+	er.cdb = req->cdb;
+	er.cdb_len = req->cdb_size;
+	er.dout = dout;
+	er.dout_cnt = n_dout;
+	er.din = din;
+	er.din_cnt = n_din;
+	if (emu_submit(s->emu, &er, r)) {
+		sdev_req_free(r);
+		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
+		return;
+	}
+	s->st.cmds++;
+}
+
+/*
+ * The usual command, which needs no slicing: the header alone in the one
+ * readable buffer (nothing to write), the response alone in the first
+ * writable buffer, the data-in (if any) in the others, none of them empty.
+ * What the general path checks holds here by construction: the writable
+ * bytes hold a response, and there is no data-out to make it
+ * bidirectional. 0 when the chain is not of that shape.
+ */
+static int sdev_cmd_usual(sdev *s, unsigned q, const vscsi_chain *c,
+			  const vscsi_cmd_req *req)
+{
+	unsigned i, n_in = c->n_in;
+	struct sreq *r;
+
+	if (c->n_out != 1 || n_in < 1 || n_in > SDEV_INLINE_IOV ||
+	    req->data_out_len != 0 || req->has_pi ||
+	    c->iov[1].iov_len != s->resp_size)
+		return 0;
+	for (i = 2; i <= n_in; i++)
+		if (c->iov[i].iov_len == 0)
+			return 0;	/* the general slicing drops it */
+	r = sdev_req_new(s, q, c, n_in);
+	if (!r) {
+		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
+		return 1;
+	}
+	r->kind = SREQ_CMD;
+	r->in = r->iov;
+	r->n_in = n_in;
+	for (i = 0; i < n_in; i++)
+		r->iov[i] = c->iov[1 + i];
+	/* data-in: the writable buffers after the response */
+	sdev_cmd_submit(s, q, c, req, r, NULL, 0, r->in + 1, n_in - 1);
+	return 1;
+}
+
 static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 {
 	vscsi_cmd_req req;
-	emu_request er;
 	struct sreq *r;
 	unsigned n_dout, n_din;
 	char why[128];
@@ -316,6 +377,8 @@ static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 		vu_dev_break(s->vu, q, why);
 		return;
 	}
+	if (sdev_cmd_usual(s, q, c, &req))
+		return;
 	rc = vscsi_vs_cmd_check_dir(&s->vcfg, &req, c->in_len);
 	if (rc == VSCSI_ERR_INOUT) {
 		sdev_cmd_answer(s, q, c, VSCSI_S_FAILURE);
@@ -344,23 +407,8 @@ static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 	n_din = sdev_iov_from(c->iov + c->n_out, c->n_in,
 			      (uint64_t)s->resp_size + req.pi_bytesin,
 			      r->iov + c->n_in + n_dout);
-	memset(&er, 0, sizeof(er));
-	er.lun = req.lun;
-	er.tag = req.tag;
-	er.task_attr = req.task_attr;
-	er.cdb = req.cdb;
-	er.cdb_len = req.cdb_size;
-	er.dout = r->iov + c->n_in;
-	er.dout_cnt = n_dout;
-	er.din = r->iov + c->n_in + n_dout;
-	er.din_cnt = n_din;
-	rc = emu_submit(s->emu, &er, r);
-	if (rc) {
-		sdev_req_free(r);
-		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
-		return;
-	}
-	s->st.cmds++;
+	sdev_cmd_submit(s, q, c, &req, r, r->iov + c->n_in, n_dout,
+			r->iov + c->n_in + n_dout, n_din);
 }
 
 static void sdev_ctrl(sdev *s, unsigned q, const vscsi_chain *c)
