@@ -121,9 +121,10 @@ static void ts_lun00(uint8_t lun[8])
 	vscsi_lun_encode(lun, 0, 0, 1);
 }
 
-/* Post one command on ring q. The writable buffers, by c->shape: 0 the
- * response, then the data-in; 1 both in one buffer; 2 the data-in in two
- * pieces; 3 an empty buffer between the response and the data-in. */
+/* Post one command on ring q. The buffers, by c->shape: 0 the header, the
+ * data-out, the response, the data-in; 1 the response and the data-in in
+ * one buffer; 2 the data-out and the data-in in two pieces each; 3 an
+ * empty buffer before the data-out and before the data-in. */
 static void ts_post(ts *t, unsigned q, struct ts_cmd *c)
 {
 	vscsi_cmd_req req;
@@ -145,11 +146,23 @@ static void ts_post(ts *t, unsigned q, struct ts_cmd *c)
 	d[n].len = (uint32_t)hl;
 	d[n++].flags = 0;
 	if (c->dout_len) {
+		uint32_t half = c->shape == 2 ? c->dout_len / 2 : c->dout_len;
+
 		dout = t_alloc(&t->f, c->dout_len, 8);
 		memcpy(t_ptr(&t->f, dout), c->dout, c->dout_len);
+		if (c->shape == 3) {
+			d[n].addr = dout;
+			d[n].len = 0;
+			d[n++].flags = 0;
+		}
 		d[n].addr = dout;
-		d[n].len = c->dout_len;
+		d[n].len = half;
 		d[n++].flags = 0;
+		if (half < c->dout_len) {
+			d[n].addr = dout + half;
+			d[n].len = c->dout_len - half;
+			d[n++].flags = 0;
+		}
 	}
 	resp = t_alloc(&t->f, TS_RESP + c->din_len, 8);
 	d[n].addr = resp;
@@ -286,29 +299,43 @@ START_TEST(inquiry_write_read)
 }
 END_TEST
 
-/* The same read in each layout of the writable buffers (ts_post): the
+/* The same write and read in each layout of the buffers (ts_post): the
  * same data, response and used length, whichever path sdev takes. */
-START_TEST(read_shapes)
+START_TEST(shapes)
 {
 	static const uint8_t w10[10] = { 0x2a, 0, 0, 0, 0, 4, 0, 0, 2, 0 };
 	static const uint8_t r10[10] = { 0x28, 0, 0, 0, 0, 4, 0, 0, 2, 0 };
-	uint8_t data[1024];
+	uint8_t data[1024], file[1024];
 	struct ts_cmd c;
 	unsigned i;
-	int shape, ind;
+	int shape, ind, fd;
 	ts t;
 
-	for (i = 0; i < sizeof(data); i++)
-		data[i] = (uint8_t)(i * 7 + 3);
 	ts_open(&t, TS_SCSI_FEATURES, 1);
 	ts_clear_ua(&t);
-	ts_cdb(&c, w10, 10);
-	c.dout = data;
-	c.dout_len = sizeof(data);
-	ts_run(&t, 2, &c);
-	ck_assert_uint_eq(c.resp.status, 0);
 	for (ind = 0; ind < 2; ind++)
 		for (shape = 0; shape < 4; shape++) {
+			for (i = 0; i < sizeof(data); i++)
+				data[i] = (uint8_t)(i * 7 + 3 + (unsigned)(shape + ind));
+			ts_cdb(&c, w10, 10);
+			c.dout = data;
+			c.dout_len = sizeof(data);
+			c.shape = shape;
+			c.indirect = ind;
+			ts_run(&t, 2, &c);
+			ck_assert_msg(c.resp.response == VSCSI_S_OK &&
+				      c.resp.status == 0,
+				      "write shape %d indirect %d: response %u "
+				      "status %u", shape, ind, c.resp.response,
+				      c.resp.status);
+			ck_assert_uint_eq(c.used, TS_RESP);
+			fd = open(t.path, O_RDONLY);
+			ck_assert_int_ge(fd, 0);
+			ck_assert_int_eq(pread(fd, file, sizeof(file), 2048),
+					 1024);
+			close(fd);
+			ck_assert_mem_eq(file, data, sizeof(data));
+
 			ts_cdb(&c, r10, 10);
 			c.din_len = sizeof(data);
 			c.shape = shape;
@@ -316,7 +343,7 @@ START_TEST(read_shapes)
 			ts_run(&t, 2, &c);
 			ck_assert_msg(c.resp.response == VSCSI_S_OK &&
 				      c.resp.status == 0 && c.resp.resid == 0,
-				      "shape %d indirect %d: response %u "
+				      "read shape %d indirect %d: response %u "
 				      "status %u resid %u", shape, ind,
 				      c.resp.response, c.resp.status,
 				      c.resp.resid);
@@ -753,7 +780,7 @@ static Suite *serve_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, inquiry_write_read);
 	tcase_add_test(tc, responses);
-	tcase_add_test(tc, read_shapes);
+	tcase_add_test(tc, shapes);
 	tcase_add_test(tc, inout);
 	tcase_add_test(tc, malformed_request_breaks_ring);
 	tcase_add_test(tc, control_queue);

@@ -325,26 +325,32 @@ static void sdev_cmd_submit(sdev *s, unsigned q, const vscsi_chain *c,
 }
 
 /*
- * The usual command, which needs no slicing: the header alone in the one
- * readable buffer (nothing to write), the response alone in the first
- * writable buffer, the data-in (if any) in the others, none of them empty.
- * What the general path checks holds here by construction: the writable
- * bytes hold a response, and there is no data-out to make it
- * bidirectional. 0 when the chain is not of that shape.
+ * The usual command, which needs no slicing: the header alone in the first
+ * readable buffer, the data-out (if any) in the others; the response alone
+ * in the first writable buffer, the data-in (if any) in the others; no
+ * buffer empty, and data in one direction at most. What the general path
+ * checks holds here by construction: the writable bytes hold a response,
+ * and the command is not bidirectional. 0 when the chain is not of that
+ * shape (the general path takes it).
  */
 static int sdev_cmd_usual(sdev *s, unsigned q, const vscsi_chain *c,
 			  const vscsi_cmd_req *req)
 {
-	unsigned i, n_in = c->n_in;
+	const struct iovec *in = c->iov + c->n_out;
+	unsigned i, n_out = c->n_out, n_in = c->n_in;
 	struct sreq *r;
 
-	if (c->n_out != 1 || n_in < 1 || n_in > SDEV_INLINE_IOV ||
-	    req->data_out_len != 0 || req->has_pi ||
-	    c->iov[1].iov_len != s->resp_size)
+	if (n_out < 1 || n_in < 1 || n_in > SDEV_INLINE_IOV ||
+	    (n_out > 1 && n_in > 1) || req->has_pi ||
+	    c->iov[0].iov_len != req->hdr_len ||
+	    in[0].iov_len != s->resp_size)
 		return 0;
-	for (i = 2; i <= n_in; i++)
+	for (i = 1; i < n_out; i++)
 		if (c->iov[i].iov_len == 0)
 			return 0;	/* the general slicing drops it */
+	for (i = 1; i < n_in; i++)
+		if (in[i].iov_len == 0)
+			return 0;
 	r = sdev_req_new(s, q, c, n_in);
 	if (!r) {
 		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
@@ -354,9 +360,9 @@ static int sdev_cmd_usual(sdev *s, unsigned q, const vscsi_chain *c,
 	r->in = r->iov;
 	r->n_in = n_in;
 	for (i = 0; i < n_in; i++)
-		r->iov[i] = c->iov[1 + i];
-	/* data-in: the writable buffers after the response */
-	sdev_cmd_submit(s, q, c, req, r, NULL, 0, r->in + 1, n_in - 1);
+		r->iov[i] = in[i];
+	sdev_cmd_submit(s, q, c, req, r, c->iov + 1, n_out - 1, r->in + 1,
+			n_in - 1);
 	return 1;
 }
 
