@@ -173,6 +173,12 @@ $(B)/fuzz/fuzz_vu_dev: $(B)/fuzzobj/tests/fuzz/fuzz_vu_dev.o $(FUZZ_LIB_OBJ) $(F
 	@mkdir -p $(@D)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
 
+# The serve device's harness compiles sdev.c in and links the emulation
+# and the transport.
+$(B)/fuzz/fuzz_serve: $(B)/fuzzobj/tests/fuzz/fuzz_serve.o $(FUZZ_LIB_OBJ) $(FUZZ_EMU_OBJ) $(FUZZ_VU_OBJ)
+	@mkdir -p $(@D)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined -o $@ $^ $(LIB_LIBS) -lpthread -lm
+
 FUZZ_PROXY_OBJ := $(filter $(B)/fuzzobj/tools/common/proxy.o \
 	$(B)/fuzzobj/tools/common/proxy_ring.o \
 	$(B)/fuzzobj/tools/common/proxy_rec.o \
