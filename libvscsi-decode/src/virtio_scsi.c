@@ -357,10 +357,7 @@ static int vs_cmd_req_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 			out->pi_bytesin = vs_get32(q + 4, be);
 			q += VS_REQ_PI;
 		}
-		if (cfg->cdb_size == VSCSI_CDB_DEFAULT)	/* an inline copy */
-			memcpy(out->cdb, q, VSCSI_CDB_DEFAULT);
-		else
-			memcpy(out->cdb, q, cfg->cdb_size);
+		memcpy(out->cdb, q, cfg->cdb_size);
 		out->cdb_size = (uint16_t)cfg->cdb_size;
 		out->data_out_len = total - hdr;
 		return VSCSI_OK;
@@ -414,11 +411,7 @@ int vscsi_vs_cmd_req_parse_iov(const vscsi_vs_cfg *cfg,
 	if (n && iov[0].iov_base && iov[0].iov_len >= want) {
 		/* the usual request: the header in the first buffer (and,
 		 * for all but writes, nothing else readable) */
-		if (want == VS_REQ_FIXED + VSCSI_CDB_DEFAULT)
-			memcpy(hdr, iov[0].iov_base,
-			       VS_REQ_FIXED + VSCSI_CDB_DEFAULT);
-		else
-			memcpy(hdr, iov[0].iov_base, want);
+		memcpy(hdr, iov[0].iov_base, want);
 		return vs_cmd_req_decode(cfg, hdr, want,
 					 n == 1 ? iov[0].iov_len
 						: vscsi_iov_len(iov, n),
@@ -585,12 +578,8 @@ int vscsi_vs_cmd_resp_build(const vscsi_vs_cfg *cfg,
 	p[10] = resp->status;
 	p[11] = resp->response;
 	/* the sense, then zeros to the end of the field */
-	if (sl)
-		memcpy(p + VS_RESP_FIXED, resp->sense, sl);
-	if (sl == 0 && cfg->sense_size == VSCSI_SENSE_DEFAULT)
-		memset(p + VS_RESP_FIXED, 0, VSCSI_SENSE_DEFAULT);	/* inline */
-	else
-		memset(p + VS_RESP_FIXED + sl, 0, cfg->sense_size - sl);
+	memcpy(p + VS_RESP_FIXED, resp->sense, sl);
+	memset(p + VS_RESP_FIXED + sl, 0, cfg->sense_size - sl);
 	return (int)hdr;
 }
 

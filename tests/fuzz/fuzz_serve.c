@@ -4,9 +4,8 @@
  * over: the input gives the number of buffers, how many are readable, each
  * one's size, the request header and the data-out bytes. Each buffer is a
  * heap allocation of its own, so that a read or write past one is caught.
- * The device parses the chain (the usual command without slicing, anything
- * else the general way), runs the command against a small image and builds
- * the answer (there is no ring set up, so the push itself is refused). No
+ * The device parses the chain, slices its buffers into data-out and
+ * data-in, runs the command against a small image and builds the answer (there is no ring set up, so the push itself is refused). No
  * input may crash it, overflow a buffer, leak, or leave a command behind.
  *
  *   byte 0        buffers, 1..8 (mod 8, + 1)
@@ -48,6 +47,7 @@ static void fs_image(void)
 
 	if (fs_path[0])
 		return;
+	/* mkstemp replaces the six X with a unique name */
 	snprintf(fs_path, sizeof(fs_path), "/tmp/fuzz_serve.XXXXXX");
 	fd = mkstemp(fs_path);
 	if (fd < 0)

@@ -300,7 +300,8 @@ START_TEST(inquiry_write_read)
 END_TEST
 
 /* The same write and read in each layout of the buffers (ts_post): the
- * same data, response and used length, whichever path sdev takes. */
+ * device slices each into header, data and response alike, so the data,
+ * the response and the used length are the same. */
 START_TEST(shapes)
 {
 	static const uint8_t w10[10] = { 0x2a, 0, 0, 0, 0, 4, 0, 0, 2, 0 };

@@ -186,10 +186,8 @@ static void sdev_cmd_done(void *arg, void *opaque, const emu_result *res)
 	resp.status_qualifier = res->status_qualifier;
 	resp.status = res->status;
 	resp.response = res->response;
-	if (res->sense_len)
-		memcpy(resp.sense, res->sense,
-		       res->sense_len < EMU_SENSE_MAX ? res->sense_len
-						      : EMU_SENSE_MAX);
+	memcpy(resp.sense, res->sense,
+	       res->sense_len < EMU_SENSE_MAX ? res->sense_len : EMU_SENSE_MAX);
 	/* straight into the guest's buffer when its first piece holds it */
 	n = r->n_in ? vscsi_vs_cmd_resp_build(&s->vcfg, &resp,
 					      r->in[0].iov_base,
@@ -298,77 +296,10 @@ static void sdev_cmd_answer(sdev *s, unsigned q, const vscsi_chain *c,
 	s->st.failures++;
 }
 
-/* Hand a parsed command to the emulation (which copies the iovecs). */
-static void sdev_cmd_submit(sdev *s, unsigned q, const vscsi_chain *c,
-			    const vscsi_cmd_req *req, struct sreq *r,
-			    const struct iovec *dout, unsigned n_dout,
-			    const struct iovec *din, unsigned n_din)
-{
-	emu_request er;
-
-	memset(&er, 0, sizeof(er));
-	er.lun = req->lun;
-	er.tag = req->tag;
-	er.task_attr = req->task_attr;
-	er.cdb = req->cdb;
-	er.cdb_len = req->cdb_size;
-	er.dout = dout;
-	er.dout_cnt = n_dout;
-	er.din = din;
-	er.din_cnt = n_din;
-	if (emu_submit(s->emu, &er, r)) {
-		sdev_req_free(r);
-		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
-		return;
-	}
-	s->st.cmds++;
-}
-
-/*
- * The usual command, which needs no slicing: the header alone in the first
- * readable buffer, the data-out (if any) in the others; the response alone
- * in the first writable buffer, the data-in (if any) in the others; no
- * buffer empty, and data in one direction at most. What the general path
- * checks holds here by construction: the writable bytes hold a response,
- * and the command is not bidirectional. 0 when the chain is not of that
- * shape (the general path takes it).
- */
-static int sdev_cmd_usual(sdev *s, unsigned q, const vscsi_chain *c,
-			  const vscsi_cmd_req *req)
-{
-	const struct iovec *in = c->iov + c->n_out;
-	unsigned i, n_out = c->n_out, n_in = c->n_in;
-	struct sreq *r;
-
-	if (n_out < 1 || n_in < 1 || n_in > SDEV_INLINE_IOV ||
-	    (n_out > 1 && n_in > 1) || req->has_pi ||
-	    c->iov[0].iov_len != req->hdr_len ||
-	    in[0].iov_len != s->resp_size)
-		return 0;
-	for (i = 1; i < n_out; i++)
-		if (c->iov[i].iov_len == 0)
-			return 0;	/* the general slicing drops it */
-	for (i = 1; i < n_in; i++)
-		if (in[i].iov_len == 0)
-			return 0;
-	r = sdev_req_new(s, q, c, n_in);
-	if (!r) {
-		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
-		return 1;
-	}
-	r->kind = SREQ_CMD;
-	r->in = r->iov;
-	r->n_in = n_in;
-	for (i = 0; i < n_in; i++)
-		r->iov[i] = in[i];
-	sdev_cmd_submit(s, q, c, req, r, c->iov + 1, n_out - 1, r->in + 1,
-			n_in - 1);
-	return 1;
-}
-
 static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 {
 	vscsi_cmd_req req;
+	emu_request er;
 	struct sreq *r;
 	unsigned n_dout, n_din;
 	char why[128];
@@ -383,8 +314,6 @@ static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 		vu_dev_break(s->vu, q, why);
 		return;
 	}
-	if (sdev_cmd_usual(s, q, c, &req))
-		return;
 	rc = vscsi_vs_cmd_check_dir(&s->vcfg, &req, c->in_len);
 	if (rc == VSCSI_ERR_INOUT) {
 		sdev_cmd_answer(s, q, c, VSCSI_S_FAILURE);
@@ -413,8 +342,23 @@ static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 	n_din = sdev_iov_from(c->iov + c->n_out, c->n_in,
 			      (uint64_t)s->resp_size + req.pi_bytesin,
 			      r->iov + c->n_in + n_dout);
-	sdev_cmd_submit(s, q, c, &req, r, r->iov + c->n_in, n_dout,
-			r->iov + c->n_in + n_dout, n_din);
+	memset(&er, 0, sizeof(er));
+	er.lun = req.lun;
+	er.tag = req.tag;
+	er.task_attr = req.task_attr;
+	er.cdb = req.cdb;
+	er.cdb_len = req.cdb_size;
+	er.dout = r->iov + c->n_in;
+	er.dout_cnt = n_dout;
+	er.din = r->iov + c->n_in + n_dout;
+	er.din_cnt = n_din;
+	rc = emu_submit(s->emu, &er, r);
+	if (rc) {
+		sdev_req_free(r);
+		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
+		return;
+	}
+	s->st.cmds++;
 }
 
 static void sdev_ctrl(sdev *s, unsigned q, const vscsi_chain *c)
