@@ -21,7 +21,12 @@
 # SERVE_ARGS is added to both back-ends' command lines; DESC (default
 # "indirect") is how the driver lays out each command: one indirect
 # descriptor, as Linux guests send them when INDIRECT_DESC is negotiated,
-# or "direct": three descriptors in the ring.
+# or "direct": three descriptors in the ring. PIN (default "auto") places
+# the processes on 2 CPUs or more: the back-ends' connection threads on
+# the last CPU (vscsi-replay --cpus), the driver on the one before, the
+# direct reference on the back-ends' CPU, so each side has a CPU of its
+# own as SPDK's pinned reactors do, and the reference runs where the
+# back-end does; "off" leaves placement to the kernel.
 set -eu
 B=${1:-build}
 SECS=${2:-3}
@@ -30,6 +35,7 @@ REPEAT=${4:-5}
 POLL_US=${POLL_US:-200}
 MODES=${MODES:-irq poll}
 DESC=${DESC:-indirect}
+PIN=${PIN:-auto}
 BIN=$B/bench/serve_bench
 REPLAY=$B/bin/vscsi-replay
 for f in "$BIN" "$REPLAY"; do
@@ -41,13 +47,29 @@ PIDS=
 trap '[ -n "$PIDS" ] && kill $PIDS 2>/dev/null; rm -rf "$T"' EXIT INT TERM
 dd if=/dev/zero of="$T/lun.img" bs=1M count="$MIB" status=none
 
+# placement: BE_ARGS for the back-ends, DRV/REF run the driver and the
+# direct reference
+BE_ARGS=
+DRV=
+REF=
+NCPU=$(nproc)
+if [ "$PIN" != off ] && [ "$NCPU" -ge 2 ] && command -v taskset >/dev/null; then
+	be=$((NCPU - 1))
+	BE_ARGS="--cpus $be"
+	DRV="taskset -c $((NCPU - 2))"
+	REF="taskset -c $be"
+	PLACE="back-end on CPU $be, driver on CPU $((NCPU - 2)), direct on CPU $be"
+else
+	PLACE="not pinned"
+fi
+
 # start NAME ARGS...: a back-end on $T/NAME.sock; its pid in $T/NAME.pid
 start() {
 	name=$1
 	shift
 	# shellcheck disable=SC2086
 	"$REPLAY" --serve "$T/$name.sock" --queues 2 --lun "0:0=$T/lun.img" \
-		"$@" ${SERVE_ARGS:-} 2>"$T/$name.log" &
+		$BE_ARGS "$@" ${SERVE_ARGS:-} 2>"$T/$name.log" &
 	echo $! >"$T/$name.pid"
 	PIDS="$PIDS $!"
 	n=0
@@ -67,12 +89,12 @@ be_cpu() { awk -v hz="$(getconf CLK_TCK)" '{ printf "%.3f", ($14 + $15) / hz }' 
 run() {
 	case $1 in
 	direct)
-		l=$("$BIN" direct "$T/lun.img" $(($2 * $3)) "$SECS")
+		l=$($REF "$BIN" direct "$T/lun.img" $(($2 * $3)) "$SECS")
 		c=0 ;;
 	irq|poll)
 		if [ "$1" = irq ]; then how=irq; else how=spin=$POLL_US; fi
 		c0=$(be_cpu "$1")
-		l=$("$BIN" vfe "$T/$1.sock" "$2" "$3" "$SECS" "$how" "$DESC")
+		l=$($DRV "$BIN" vfe "$T/$1.sock" "$2" "$3" "$SECS" "$how" "$DESC")
 		c1=$(be_cpu "$1")
 		c=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.3f", b - a }') ;;
 	*)
@@ -92,7 +114,7 @@ cell() {
 	}'
 }
 
-echo "serve: $MIB MiB LUN on tmpfs, 4 KiB random reads, best of $REPEAT interleaved runs of ${SECS}s, $(nproc) CPUs"
+echo "serve: $MIB MiB LUN on tmpfs, 4 KiB random reads, best of $REPEAT interleaved runs of ${SECS}s, $NCPU CPUs ($PLACE)"
 echo "  direct: the SCSI emulation called in-process, at the same total depth"
 echo "  irq:    vfe -> vscsi-replay --serve, the driver sleeping on its call eventfds"
 echo "  poll:   vfe -> vscsi-replay --serve --poll-us $POLL_US, the driver polling as long"

@@ -170,6 +170,54 @@ if [ "${RUN_KILL:-0}" = 1 ]; then
 	fi
 fi
 
+# --cpus: a list that is not CPUs this process may run on is a usage
+# error; a good one puts each connection's thread on its CPU (a polling
+# back-end here, as the benchmark runs it).
+if [ "${RUN_KILL:-0}" = 1 ]; then
+	cpu0=$(awk '/^Cpus_allowed_list/ { split($2, a, /[-,]/); print a[1] }' /proc/self/status)
+	bad=0
+	for list in "" x 1-0 "$cpu0,$cpu0" "$cpu0," 4096 "$cpu0-"; do
+		st=0
+		"$REPLAY" --serve "$T/sock3" --cpus "$list" --lun "0:0=$T/lun0.img" \
+			2>"$T/cpus.err" || st=$?
+		if [ "$st" -ne 2 ] || ! grep -q -- "--cpus" "$T/cpus.err"; then
+			echo "FAIL cpus_bad_list: --cpus '$list': exit $st, $(cat "$T/cpus.err")"
+			bad=1
+		fi
+	done
+	if [ $bad -eq 0 ]; then
+		echo "ok cpus_bad_list"
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+	fi
+	saved=${WIRE_SERVE_ARGS:-}
+	WIRE_SERVE_ARGS="--cpus $cpu0 --poll-us 50 -v"
+	st=0
+	start "$T/sock3" "$T/ctl3" "$T/serve3.log" || st=1
+	WIRE_SERVE_ARGS=$saved
+	if [ $st -eq 0 ]; then
+		PID2=$started
+		timeout 60 "$WIRE" --sock "$T/sock3" --lun0 "$T/lun0.img" \
+			--lun1 "$T/lun1.img" --pid "$PID2" rw mq2 > "$T/out3" 2>&1
+		count < "$T/out3"
+		kill -TERM "$PID2"
+		wait "$PID2" 2>/dev/null
+		PID2=
+		if grep -q "connection 1: on CPU $cpu0\$" "$T/serve3.log"; then
+			echo "ok cpus_pinned"
+			passed=$((passed + 1))
+		else
+			echo "FAIL cpus_pinned: no 'connection 1: on CPU $cpu0' in the log"
+			tail -n 5 "$T/serve3.log"
+			failed=$((failed + 1))
+		fi
+	else
+		echo "FAIL cpus_pinned: the back-end did not start with --cpus $cpu0"
+		failed=$((failed + 1))
+	fi
+fi
+
 if [ "$failed" -ne 0 ]; then
 	echo "--- back-end log (last 40 lines)"
 	tail -n 40 "$T/serve.log" 2>/dev/null

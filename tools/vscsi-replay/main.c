@@ -7,6 +7,7 @@
  * running one (ctl.c).
  */
 #include <getopt.h>
+#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ static void usage(FILE *f)
 	      "       vscsi-replay -n [options] FILE\n"
 	      "       vscsi-replay --serve SOCKET --lun T:L=PATH[,opts] ... "
 	      "[--ctl CTLSOCKET]\n"
-	      "                    [--queues N] [--poll-us US] [-v]\n"
+	      "                    [--queues N] [--poll-us US] [--cpus LIST] "
+	      "[-v]\n"
 	      "       vscsi-replay --ctl CTLSOCKET add T:L=PATH[,opts] | "
 	      "remove T:L |\n"
 	      "                    resize T:L | list | help\n"
@@ -59,6 +61,10 @@ static void usage(FILE *f)
 	      "  --queues N      request queues offered (default 16)\n"
 	      "  --poll-us US    poll busy queues US microseconds before "
 	      "sleeping (default 0)\n"
+	      "  --cpus LIST     run each connection's thread on one CPU of "
+	      "LIST, in turn\n"
+	      "                  (as 0,2 or 1-3; pin polling threads away "
+	      "from the guest's)\n"
 	      "  -v, --verbose   log connections (-vv: every vhost-user "
 	      "message);\n"
 	      "                  with a replay: list every difference\n"
@@ -84,6 +90,63 @@ static int parse_count(const char *opt, const char *s, unsigned long lo,
 	}
 	*out = (unsigned)n;
 	return 0;
+}
+
+/*
+ * --cpus LIST: CPU numbers and ranges separated by commas ("1", "0,2",
+ * "2-5"), each a CPU this process may run on, none twice; into cpus[]
+ * (room for CPU_SETSIZE). The count, or -1 after telling why.
+ */
+static int parse_cpus(const char *s, unsigned *cpus)
+{
+	cpu_set_t allowed, seen;
+	const char *p = s;
+	unsigned n = 0;
+
+	if (sched_getaffinity(0, sizeof(allowed), &allowed)) {
+		fprintf(stderr, "%s: --cpus: cannot read this process's CPUs\n",
+			REPLAY_PROG);
+		return -1;
+	}
+	CPU_ZERO(&seen);
+	for (;;) {
+		unsigned long lo, hi, c;
+		char *end;
+
+		if (*p < '0' || *p > '9')
+			goto bad;
+		lo = hi = strtoul(p, &end, 10);
+		p = end;
+		if (*p == '-') {
+			p++;
+			if (*p < '0' || *p > '9')
+				goto bad;
+			hi = strtoul(p, &end, 10);
+			p = end;
+		}
+		if (lo > hi)
+			goto bad;
+		for (c = lo; c <= hi; c++) {
+			if (c >= CPU_SETSIZE || !CPU_ISSET(c, &allowed)) {
+				fprintf(stderr, "%s: --cpus %s: CPU %lu is not "
+					"one this process may run on\n",
+					REPLAY_PROG, s, c);
+				return -1;
+			}
+			if (CPU_ISSET(c, &seen))
+				goto bad;
+			CPU_SET(c, &seen);
+			cpus[n++] = (unsigned)c;
+		}
+		if (*p == 0)
+			return (int)n;
+		if (*p++ != ',')
+			goto bad;
+	}
+bad:
+	fprintf(stderr, "%s: --cpus %s: want CPU numbers and ranges such as "
+		"0,2 or 1-3, each CPU once\n", REPLAY_PROG, s);
+	return -1;
 }
 
 /* --timing asap|original|scale=F */
@@ -118,6 +181,7 @@ int main(int argc, char **argv)
 		{ "ctl", required_argument, NULL, 'C' },
 		{ "queues", required_argument, NULL, 'Q' },
 		{ "poll-us", required_argument, NULL, 'P' },
+		{ "cpus", required_argument, NULL, 'c' },
 		{ "vhost-user", required_argument, NULL, 'U' },
 		{ "write", no_argument, NULL, 'W' },
 		{ "skip-writes", no_argument, NULL, 'K' },
@@ -139,6 +203,7 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
+	static unsigned cpus[CPU_SETSIZE];
 	serve_opts o;
 	replay_opts ro;
 	const char **luns, **maps;
@@ -187,6 +252,17 @@ int main(int argc, char **argv)
 				goto out;
 			}
 			break;
+		case 'c': {
+			int n = parse_cpus(optarg, cpus);
+
+			if (n < 0) {
+				rc = 2;
+				goto out;
+			}
+			o.cpus = cpus;
+			o.ncpus = (unsigned)n;
+			break;
+		}
 		case 'U':
 			ro.vhost_user = optarg;
 			break;
@@ -275,6 +351,11 @@ int main(int argc, char **argv)
 			rc = 2;
 			goto out;
 		}
+	}
+	if (o.ncpus && !o.socket) {
+		fprintf(stderr, "%s: --cpus goes with --serve\n", REPLAY_PROG);
+		rc = 2;
+		goto out;
 	}
 	if (o.socket || o.ctl) {
 		if (ro.vhost_user || ro.nmaps || ro.filter || ro.dry_run ||

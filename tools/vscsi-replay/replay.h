@@ -82,6 +82,8 @@ typedef struct serve_opts {
 	unsigned nluns;
 	unsigned queues;
 	unsigned poll_us;
+	const unsigned *cpus;	/* --cpus: connection k runs on cpus[k % n] */
+	unsigned ncpus;		/* 0: threads go where the kernel puts them */
 	int verbose;
 } serve_opts;
 

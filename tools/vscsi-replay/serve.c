@@ -17,6 +17,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -166,6 +167,27 @@ static void conn_wake_cb(void *arg, int fd, uint32_t events)
 		vu_loop_stop(c->loop);
 }
 
+/* --cpus: this connection's thread on the next CPU of the list. */
+static void conn_pin(const struct conn *c)
+{
+	const serve_opts *o = c->srv->o;
+	unsigned cpu;
+	cpu_set_t set;
+	int rc;
+
+	if (!o->ncpus)
+		return;
+	cpu = o->cpus[(c->id - 1) % o->ncpus];
+	CPU_ZERO(&set);
+	CPU_SET(cpu, &set);
+	rc = pthread_setaffinity_np(pthread_self(), sizeof(set), &set);
+	if (rc)
+		srv_log("connection %u: cannot run on CPU %u only: %s", c->id,
+			cpu, strerror(rc));
+	else if (o->verbose)
+		srv_log("connection %u: on CPU %u", c->id, cpu);
+}
+
 static void *conn_main(void *arg)
 {
 	struct conn *c = arg;
@@ -173,6 +195,7 @@ static void *conn_main(void *arg)
 	sdev_cfg sc;
 	unsigned i;
 
+	conn_pin(c);
 	x.c = c;
 	x.s = NULL;
 	memset(&sc, 0, sizeof(sc));
