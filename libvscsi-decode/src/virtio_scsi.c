@@ -411,7 +411,7 @@ int vscsi_vs_cmd_req_parse_iov(const vscsi_vs_cfg *cfg,
 	if (n && iov[0].iov_base && iov[0].iov_len >= want) {
 		/* the usual request: the header in the first buffer (and,
 		 * for all but writes, nothing else readable) */
-		memcpy(hdr, iov[0].iov_base, want);
+		vscsi__copy(hdr, iov[0].iov_base, want);
 		return vs_cmd_req_decode(cfg, hdr, want,
 					 n == 1 ? iov[0].iov_len
 						: vscsi_iov_len(iov, n),
@@ -578,7 +578,7 @@ int vscsi_vs_cmd_resp_build(const vscsi_vs_cfg *cfg,
 	p[10] = resp->status;
 	p[11] = resp->response;
 	/* the sense, then zeros to the end of the field */
-	memcpy(p + VS_RESP_FIXED, resp->sense, sl);
+	vscsi__copy(p + VS_RESP_FIXED, resp->sense, sl);
 	memset(p + VS_RESP_FIXED + sl, 0, cfg->sense_size - sl);
 	return (int)hdr;
 }
