@@ -107,6 +107,9 @@ expect "replay: --ctl commands" "add;remove;resize;list" "" vscsi-replay --ctl s
 expect "replay: --ctl add T:L=PATH" "c.txt" "" vscsi-replay --ctl s add 0 : 1 = ""
 expect "replay: --serve takes any file (socket)" "c.txt" "" vscsi-replay --serve ""
 expect "replay: --timing" "asap;original;scale=" "" vscsi-replay --timing ""
+cpu0=$(awk '/^Cpus_allowed_list/ { split($2, a, /[-,]/); print a[1] }' /proc/self/status)
+expect "replay: --cpus offers the CPUs" "$cpu0" "c.txt" vscsi-replay --cpus ""
+expect "replay: --poll-us offers nothing" "" "c.txt" vscsi-replay --poll-us ""
 expect "replay: --lun T:L=PATH path" "c.txt;sub" "" vscsi-replay --lun 0 : 1 = ""
 expect "replay: --lun T:L before = offers nothing" "" "c.txt" vscsi-replay --lun 0 : ""
 expect "replay: --report-junit takes xml" "x.xml;sub" "j.json" vscsi-replay --report-junit ""
