@@ -26,7 +26,9 @@
 # the last CPU (vscsi-replay --cpus), the driver on the one before, the
 # direct reference on the back-ends' CPU, so each side has a CPU of its
 # own as SPDK's pinned reactors do, and the reference runs where the
-# back-end does; "off" leaves placement to the kernel.
+# back-end does; "off" leaves placement to the kernel. To tell whether a
+# change to the back-end helps, compare the two builds with
+# bench/ab/serve-ab.sh (paired rounds, alternating order).
 set -eu
 B=${1:-build}
 SECS=${2:-3}
@@ -171,6 +173,7 @@ for nq in 1 2; do
 					END { x[NR + 1] = x[NR]
 						printf "%.2f %.2f %.2f %.2f %.2f",
 							q(0.5), q(0.25), q(0.75), x[1], x[NR] }')
+				# shellcheck disable=SC2086
 				set -- $st
 				pairs="$pairs $nq queue(s) $m $1 ($2-$3, $4-$5);"
 				bestm=$(awk -v a="$bestm" -v b="$1" 'BEGIN { print (b > a) ? b : a }')
