@@ -578,7 +578,8 @@ int vscsi_vs_cmd_resp_build(const vscsi_vs_cfg *cfg,
 	p[10] = resp->status;
 	p[11] = resp->response;
 	/* the sense, then zeros to the end of the field */
-	vscsi__copy(p + VS_RESP_FIXED, resp->sense, sl);
+	if (sl)
+		vscsi__copy(p + VS_RESP_FIXED, resp->sense, sl);
 	memset(p + VS_RESP_FIXED + sl, 0, cfg->sense_size - sl);
 	return (int)hdr;
 }

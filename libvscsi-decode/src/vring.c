@@ -1087,25 +1087,6 @@ static void vq_since_add(vscsi_vq *vq, uint32_t n)
 	vq->since = n > UINT32_MAX - vq->since ? UINT32_MAX : vq->since + n;
 }
 
-/* Split device: the used element at position at. */
-static void vq_split_put_used(vscsi_vq *vq, uint16_t at, uint32_t head,
-			      uint32_t len)
-{
-	uint8_t *el = vq_used_elem(vq, at);
-
-	vring_st32(el, head);
-	vring_st32(el + 4, len);
-}
-
-/* Split device: the n elements written from used_idx on go to the driver
- * (used idx stored with release). */
-static void vq_split_publish(vscsi_vq *vq, unsigned n)
-{
-	vq->used_idx = (uint16_t)(vq->used_idx + n);
-	vring_st16_rel(vq->area2 + 2, vq->used_idx);
-	vq_since_add(vq, n);
-}
-
 int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 {
 	unsigned i;
@@ -1124,10 +1105,16 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 	if (vq->mode == VQ_DEV_SPLIT) {
 		if (n > vq->num)
 			return VSCSI_ERR_ARG;
-		for (i = 0; i < n; i++)
-			vq_split_put_used(vq, (uint16_t)(vq->used_idx + i),
-					  e[i].head, e[i].len);
-		vq_split_publish(vq, n);
+		for (i = 0; i < n; i++) {
+			uint16_t at = (uint16_t)(vq->used_idx + i);
+			uint8_t *el = vq_used_elem(vq, at);
+
+			vring_st32(el, e[i].head);
+			vring_st32(el + 4, e[i].len);
+		}
+		vq->used_idx = (uint16_t)(vq->used_idx + n);
+		vring_st16_rel(vq->area2 + 2, vq->used_idx);
+		vq_since_add(vq, n);
 	} else {
 		uint16_t slot = vq->used_idx, first = vq->used_idx;
 		uint8_t wrap = vq->used_wrap, first_wrap = vq->used_wrap;
@@ -1165,13 +1152,6 @@ int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
 {
 	vscsi_used_elem e;
 
-	/* a split ring's one completion: the batch of one below, without
-	 * its loops (the same checks: the ring, then the head) */
-	if (vq && vq->mode == VQ_DEV_SPLIT && !vq->broken && head < vq->num) {
-		vq_split_put_used(vq, vq->used_idx, head, used_len);
-		vq_split_publish(vq, 1);
-		return VSCSI_OK;
-	}
 	e.head = head;
 	e.ndesc = ndesc;
 	e.len = used_len;

@@ -5,8 +5,9 @@
  * one's size, the request header and the data-out bytes. Each buffer is a
  * heap allocation of its own, so that a read or write past one is caught.
  * The device parses the chain, slices its buffers into data-out and
- * data-in, runs the command against a small image and builds the answer (there is no ring set up, so the push itself is refused). No
- * input may crash it, overflow a buffer, leak, or leave a command behind.
+ * data-in, runs the command against a small image and builds the answer
+ * (no ring is set up, so the push itself is refused). No input may crash
+ * it, overflow a buffer, leak, or leave a command behind.
  *
  *   byte 0        buffers, 1..8 (mod 8, + 1)
  *   byte 1        readable ones, 0..buffers (mod buffers + 1)
@@ -22,6 +23,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -31,14 +33,10 @@
 #define FS_LEN 9000u
 #define FS_IMG (64u * 1024u)
 
+/* The image's path: a memory file of this process, made once and never
+ * closed (no file to clean up after a crash). */
 static char fs_path[64];
 
-static void fs_unlink(void)
-{
-	unlink(fs_path);
-}
-
-/* The image, once per process. */
 static void fs_image(void)
 {
 	static uint8_t blk[4096];
@@ -47,9 +45,7 @@ static void fs_image(void)
 
 	if (fs_path[0])
 		return;
-	/* mkstemp replaces the six X with a unique name */
-	snprintf(fs_path, sizeof(fs_path), "/tmp/fuzz_serve.XXXXXX");
-	fd = mkstemp(fs_path);
+	fd = memfd_create("fuzz_serve", 0);
 	if (fd < 0)
 		abort();
 	for (i = 0; i < sizeof(blk); i++)
@@ -57,8 +53,7 @@ static void fs_image(void)
 	for (i = 0; i < FS_IMG / sizeof(blk); i++)
 		if (write(fd, blk, sizeof(blk)) != (ssize_t)sizeof(blk))
 			abort();
-	close(fd);
-	atexit(fs_unlink);
+	snprintf(fs_path, sizeof(fs_path), "/proc/self/fd/%d", fd);
 }
 
 static sdev *fs_device(int fd, uint8_t feat)
