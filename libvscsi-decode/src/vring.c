@@ -596,7 +596,10 @@ struct vscsi_vq {
 	uint16_t heads_at;	/* free-running index of heads[0] */
 	uint16_t heads_n;
 	uint16_t heads[VQ_HEADS];
-	uint16_t used_idx;	/* device: next to push; driver: next to read */
+	uint16_t used_idx;	/* device: next to publish; driver: next to
+				 * read */
+	uint16_t held;		/* split device: used entries written after
+				 * used_idx and not yet published */
 	uint8_t used_wrap;
 	uint16_t inflight;	/* packed device, both drivers */
 
@@ -684,6 +687,7 @@ static void vq_attach(vscsi_vq *vq, enum vq_mode mode, uint16_t num,
 	vq->area2 = a2;
 	vq->broken = 0;
 	vq->avail_idx = vq->used_idx = 0;
+	vq->held = 0;
 	vq->avail_seen = 0;
 	vq->heads_n = 0;
 	vq->avail_wrap = vq->used_wrap = 1;
@@ -707,6 +711,7 @@ static void vq_apply_base(vscsi_vq *vq)
 		vq->avail_idx = (uint16_t)b;
 		vq->avail_seen = (uint16_t)b;
 		vq->heads_n = 0;
+		vq->held = 0;
 	} else if (vq->mode == VQ_DEV_PACKED) {
 		vq->avail_idx = (uint16_t)(b & 0x7fff);
 		vq->avail_wrap = (uint8_t)(b >> 15 & 1);
@@ -1087,6 +1092,36 @@ static void vq_since_add(vscsi_vq *vq, uint32_t n)
 	vq->since = n > UINT32_MAX - vq->since ? UINT32_MAX : vq->since + n;
 }
 
+/* Split device: write n used entries after the held ones, and hold them. */
+static void vq_split_write(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		uint16_t at = (uint16_t)(vq->used_idx + vq->held + i);
+		uint8_t *el = vq_used_elem(vq, at);
+
+		vring_st32(el, e[i].head);
+		vring_st32(el + 4, e[i].len);
+	}
+	vq->held = (uint16_t)(vq->held + n);
+}
+
+/* Split device: publish the held used entries with one release store;
+ * how many. */
+static unsigned vq_split_publish(vscsi_vq *vq)
+{
+	unsigned n = vq->held;
+
+	if (!n)
+		return 0;
+	vq->used_idx = (uint16_t)(vq->used_idx + n);
+	vq->held = 0;
+	vring_st16_rel(vq->area2 + 2, vq->used_idx);
+	vq_since_add(vq, n);
+	return n;
+}
+
 int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 {
 	unsigned i;
@@ -1103,18 +1138,10 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 	if (n == 0)
 		return VSCSI_OK;
 	if (vq->mode == VQ_DEV_SPLIT) {
-		if (n > vq->num)
+		if (n + vq->held > vq->num)
 			return VSCSI_ERR_ARG;
-		for (i = 0; i < n; i++) {
-			uint16_t at = (uint16_t)(vq->used_idx + i);
-			uint8_t *el = vq_used_elem(vq, at);
-
-			vring_st32(el, e[i].head);
-			vring_st32(el + 4, e[i].len);
-		}
-		vq->used_idx = (uint16_t)(vq->used_idx + n);
-		vring_st16_rel(vq->area2 + 2, vq->used_idx);
-		vq_since_add(vq, n);
+		vq_split_write(vq, e, n);
+		vq_split_publish(vq);
 	} else {
 		uint16_t slot = vq->used_idx, first = vq->used_idx;
 		uint8_t wrap = vq->used_wrap, first_wrap = vq->used_wrap;
@@ -1156,6 +1183,58 @@ int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
 	e.ndesc = ndesc;
 	e.len = used_len;
 	return vscsi_vq_push_batch(vq, &e, 1);
+}
+
+/*
+ * The used entries a split ring may hold back before publishing them: one
+ * per four chains the driver has waiting (made available and not yet
+ * answered, as of the last read of avail idx), at least one (a driver with
+ * a single request waiting gets its answer at once), at most VQ_HOLD_MAX.
+ * A quarter leaves the driver most of its queue depth to work with while
+ * the held answers wait.
+ */
+#define VQ_HOLD_MAX 32u
+
+static unsigned vq_hold_limit(const vscsi_vq *vq)
+{
+	unsigned k = (uint16_t)(vq->avail_seen - vq->used_idx) / 4u;
+
+	if (k < 1)
+		k = 1;
+	return k < VQ_HOLD_MAX ? k : VQ_HOLD_MAX;
+}
+
+int vscsi_vq_push_lazy(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
+		       uint32_t used_len)
+{
+	vscsi_used_elem e;
+	int r;
+
+	e.head = head;
+	e.ndesc = ndesc;
+	e.len = used_len;
+	if (!vq || vq->mode != VQ_DEV_SPLIT || vq->broken) {
+		r = vscsi_vq_push_batch(vq, &e, 1);
+		return r ? r : 1;
+	}
+	if (vq_dev_check_elem(vq, head, ndesc) || vq->held >= vq->num)
+		return VSCSI_ERR_ARG;
+	vq_split_write(vq, &e, 1);
+	if (vq->held < vq_hold_limit(vq))
+		return 0;
+	return (int)vq_split_publish(vq);
+}
+
+int vscsi_vq_flush(vscsi_vq *vq)
+{
+	if (!vq || vq->mode != VQ_DEV_SPLIT)
+		return 0;
+	return (int)vq_split_publish(vq);
+}
+
+unsigned vscsi_vq_held(const vscsi_vq *vq)
+{
+	return vq && vq->mode == VQ_DEV_SPLIT ? vq->held : 0;
 }
 
 /* Common end of should_notify / should_kick: 1 when the peer's event

@@ -1042,6 +1042,120 @@ END_TEST
 
 /* Packed used descriptors (2.8.1, 2.8.3): AVAIL = USED = the device wrap
  * counter, WRITE when bytes were written, id and len in place. */
+/*
+ * vscsi_vq_push_lazy: a split ring holds used entries back, one per four
+ * chains the driver has waiting, and publishes them all with one idx
+ * store; a lone request is answered at once; flush, push and push_batch
+ * publish what is held, in order; set_base and setup drop it; a packed
+ * ring publishes every entry at once.
+ */
+START_TEST(test_push_lazy)
+{
+	uint16_t ids[16], id;
+	uint32_t len;
+	unsigned i;
+
+	/* one request waiting: no holding */
+	pair_split(32, 0);
+	ck_assert_int_eq(drv_add_tagged(1, 1, &ids[0]), 0);
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, 5), 1);
+	ck_assert_uint_eq(vscsi_vq_held(g_dev), 0);
+	ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 1);
+	ck_assert_uint_eq(id, ids[0]);
+	ck_assert_uint_eq(len, 5);
+	pair_free();
+
+	/* 16 waiting: held until four are answered */
+	pair_split(32, 0);
+	for (i = 0; i < 16; i++)
+		ck_assert_int_eq(drv_add_tagged(1, (uint8_t)i, &ids[i]), 0);
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+		ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, i), 0);
+		ck_assert_uint_eq(vscsi_vq_held(g_dev), i + 1);
+		ck_assert_uint_eq(rd16(H(USED_GPA) + 2), 0);
+		ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 0);
+	}
+	/* nothing held is announced to the driver */
+	ck_assert_int_eq(vscsi_vq_should_notify(g_dev), 0);
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, 3), 4);
+	ck_assert_uint_eq(vscsi_vq_held(g_dev), 0);
+	ck_assert_uint_eq(rd16(H(USED_GPA) + 2), 4);
+	ck_assert_int_eq(vscsi_vq_should_notify(g_dev), 1);
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 1);
+		ck_assert_uint_eq(id, ids[i]);
+		ck_assert_uint_eq(len, i);
+	}
+	/* held, then flushed; flushing nothing publishes nothing */
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, 4), 0);
+	ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 0);
+	ck_assert_int_eq(vscsi_vq_flush(g_dev), 1);
+	ck_assert_int_eq(vscsi_vq_flush(g_dev), 0);
+	ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 1);
+	ck_assert_uint_eq(id, ids[4]);
+	/* held entries go out before a plain push's, with it */
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, 5), 0);
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push(g_dev, g_c.head, 1, 6), 0);
+	ck_assert_uint_eq(vscsi_vq_held(g_dev), 0);
+	for (i = 5; i < 7; i++) {
+		ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 1);
+		ck_assert_uint_eq(id, ids[i]);
+		ck_assert_uint_eq(len, i);
+	}
+	/* a bad head is refused and holds nothing */
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, 32, 1, 0), VSCSI_ERR_ARG);
+	ck_assert_uint_eq(vscsi_vq_held(g_dev), 0);
+	/* a broken ring refuses pushes but publishes what it held */
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, 7), 0);
+	{
+		/* the next chain links past the table */
+		uint8_t *d = H(DESC_GPA) + 16 * rd16(H(AVAIL_GPA) + 4 + 2 * 8);
+
+		le16(d + 12, (uint16_t)(rd16(d + 12) | 1));
+		le16(d + 14, 40);
+	}
+	ck_assert_int_lt(vscsi_vq_pop(g_dev, g_mem, &g_c), 0);
+	ck_assert_int_eq(vscsi_vq_broken(g_dev), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, 0, 1, 0), VSCSI_ERR_RING_BROKEN);
+	ck_assert_int_eq(vscsi_vq_flush(g_dev), 1);
+	ck_assert_uint_eq(rd16(H(USED_GPA) + 2), 8);
+	/* set_base starts over from the ring: held entries are dropped */
+	ck_assert_int_eq(vscsi_vq_setup_split(g_dev, 32, H(DESC_GPA), H(AVAIL_GPA),
+					      H(USED_GPA), 0), 0);
+	le16(H(AVAIL_GPA) + 2, 16);
+	vscsi_vq_set_base(g_dev, 9);	/* past the broken chain */
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, 1, 8), 0);
+	vscsi_vq_set_base(g_dev, 10);
+	ck_assert_uint_eq(vscsi_vq_held(g_dev), 0);
+	ck_assert_int_eq(vscsi_vq_flush(g_dev), 0);
+	ck_assert_uint_eq(rd16(H(USED_GPA) + 2), 8);
+	pair_free();
+
+	/* packed: every entry at once; nothing to flush */
+	pair_packed(32, 0);
+	for (i = 0; i < 16; i++)
+		ck_assert_int_eq(drv_add_tagged(1, (uint8_t)i, &ids[i]), 0);
+	ck_assert_int_eq(vscsi_vq_pop(g_dev, g_mem, &g_c), 1);
+	ck_assert_int_eq(vscsi_vq_push_lazy(g_dev, g_c.head, g_c.ndesc, 1), 1);
+	ck_assert_uint_eq(vscsi_vq_held(g_dev), 0);
+	ck_assert_int_eq(vscsi_vq_flush(g_dev), 0);
+	ck_assert_int_eq(vscsi_vq_drv_get_used(g_drv, &id, &len), 1);
+	ck_assert_uint_eq(id, ids[0]);
+	pair_free();
+	ck_assert_int_eq(vscsi_vq_push_lazy(NULL, 0, 1, 0), VSCSI_ERR_ARG);
+	ck_assert_int_eq(vscsi_vq_flush(NULL), 0);
+	ck_assert_uint_eq(vscsi_vq_held(NULL), 0);
+}
+END_TEST
+
 START_TEST(test_packed_used_layout)
 {
 	uint8_t *d;
@@ -1859,6 +1973,7 @@ static Suite *vring_suite(void)
 	tcase_add_test(q, test_packed_wrap);
 	tcase_add_test(q, test_indirect_round_trip);
 	tcase_add_test(q, test_push_batch);
+	tcase_add_test(q, test_push_lazy);
 	tcase_add_test(q, test_packed_used_layout);
 	tcase_add_test(q, test_split_avail_idx_broken);
 	tcase_add_test(q, test_packed_broken);

@@ -1055,6 +1055,129 @@ START_TEST(inflight_last_batch)
 }
 END_TEST
 
+/* Answers a split ring holds back (vscsi_vq_push_lazy) keep their inflight
+ * marks until the used idx that publishes them is stored; the batch is
+ * then cleared through the last-batch links. A back-end that dies between
+ * the two leaves the area's used idx behind the ring's: the next one
+ * clears the whole batch and resubmits only the unanswered chains. */
+START_TEST(inflight_held_batch)
+{
+	vscsi_vu_msg m;
+	vu_msg r;
+	uint8_t *q2;
+	size_t qbytes = (16 + 16 * 32 + 63) & ~(size_t)63;
+	uint16_t id[16], got;
+	uint16_t *used;
+	uint32_t len;
+	unsigned i;
+	int ifd;
+	t_fe f;
+	vu_dev *d;
+
+	t_fe_init(&f);
+	d = t_dev(&f, NULL, 3);
+	t_negotiate(&f, T_SPLIT, 0);
+	t_msg(&m, VSCSI_VU_GET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
+	m.u.inflight.num_queues = 3;
+	m.u.inflight.queue_size = 32;
+	ck_assert_int_eq(t_call(&f, &m, NULL, 0), 1);
+	t_reply(&f, &r);
+	ifd = r.fds[0];
+	q2 = mmap(NULL, 3 * qbytes, PROT_READ | PROT_WRITE, MAP_SHARED, ifd,
+		  0);
+	ck_assert_ptr_ne(q2, MAP_FAILED);
+	q2 += 2 * qbytes;
+	t_ring_setup(&f, 2, 32, 0);
+	R.hold = 1;
+	for (i = 0; i < 16; i++)
+		id[i] = t_post(&f, 2, 8, 8, NULL);
+	vu_dev_kick(d, 2);
+	ck_assert_uint_eq(R.nheld, 16);
+	used = t_ptr(&f, f.r[2].used);
+	/* 16 waiting: the first three answers are held, marks kept */
+	for (i = 0; i < 3; i++) {
+		ck_assert_int_eq(vu_dev_push(d, 2, R.held_head[i], 1, 0), 0);
+		ck_assert_uint_eq(used[1], 0);
+		ck_assert_uint_eq(q2[16 + 16 * R.held_head[i]], 1);
+		ck_assert_uint_eq(q2[12], R.held_head[i]);
+	}
+	ck_assert_uint_eq(q2[14], 0);
+	ck_assert_int_eq(t_used(&f, 2, &got, &len), 0);
+	/* the fourth publishes all four and clears their marks */
+	ck_assert_int_eq(vu_dev_push(d, 2, R.held_head[3], 1, 0), 0);
+	ck_assert_uint_eq(used[1], 4);
+	ck_assert_uint_eq(q2[14], 4);
+	for (i = 0; i < 4; i++) {
+		ck_assert_uint_eq(q2[16 + 16 * R.held_head[i]], 0);
+		ck_assert_int_eq(t_used(&f, 2, &got, &len), 1);
+		ck_assert_uint_eq(got, R.held_head[i]);
+	}
+	ck_assert_uint_eq(q2[16 + 16 * R.held_head[4]], 1);
+	/* one held, then notify publishes it */
+	ck_assert_int_eq(vu_dev_push(d, 2, R.held_head[4], 1, 0), 0);
+	ck_assert_uint_eq(used[1], 4);
+	vu_dev_notify(d, 2);
+	ck_assert_uint_eq(used[1], 5);
+	ck_assert_uint_eq(q2[14], 5);
+	ck_assert_uint_eq(q2[16 + 16 * R.held_head[4]], 0);
+	/* one more held; the back-end stops (it is published) */
+	ck_assert_int_eq(vu_dev_push(d, 2, R.held_head[5], 1, 0), 0);
+	ck_assert_uint_eq(used[1], 5);
+	for (i = 0; i < 16; i++)
+		id[i] = R.held_head[i];
+	R.nheld = 0;
+	vu_dev_free(d);
+	ck_assert_uint_eq(used[1], 6);
+	ck_assert_uint_eq(q2[14], 6);
+	ck_assert_uint_eq(q2[16 + 16 * id[5]], 0);
+	/* ... and fake a death between storing the used idx of a batch of
+	 * two and clearing their marks */
+	q2[16 + 16 * id[4]] = 1;
+	q2[16 + 16 * id[5]] = 1;
+	q2[14] = 4;
+	close(f.sock);
+	{
+		int sv[2];
+
+		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+		f.sock = sv[0];
+		f.dev_sock = sv[1];
+	}
+	d = t_dev(&f, NULL, 3);
+	f.pf = 0;
+	t_negotiate(&f, T_SPLIT, 0);
+	t_msg(&m, VSCSI_VU_SET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
+	m.u.inflight.mmap_size = 3 * qbytes;
+	m.u.inflight.num_queues = 3;
+	m.u.inflight.queue_size = 32;
+	ck_assert_int_eq(t_call(&f, &m, &ifd, 1), 1);
+	R.hold = 1;
+	t_set_state(&f, VSCSI_VU_SET_VRING_NUM, 2, 32);
+	t_set_state(&f, VSCSI_VU_SET_VRING_BASE, 2, 6);
+	t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
+	m.u.addr.index = 2;
+	m.u.addr.desc = T_UVA + f.r[2].desc;
+	m.u.addr.avail = T_UVA + f.r[2].avail;
+	m.u.addr.used = T_UVA + f.r[2].used;
+	ck_assert_int_eq(t_call(&f, &m, NULL, 0), 1);
+	t_set_u64(&f, VSCSI_VU_SET_VRING_KICK, 2, &f.r[2].kick, 1);
+	t_set_state(&f, VSCSI_VU_SET_VRING_ENABLE, 2, 1);
+	/* the ten unanswered chains come back, oldest first */
+	ck_assert_uint_eq(q2[14], 6);
+	ck_assert_uint_eq(q2[16 + 16 * id[4]], 0);
+	ck_assert_uint_eq(q2[16 + 16 * id[5]], 0);
+	ck_assert_uint_eq(R.nheld, 10);
+	for (i = 0; i < 10; i++)
+		ck_assert_uint_eq(R.held_head[i], id[6 + i]);
+	t_complete_held(d, -1);
+	ck_assert_uint_eq(used[1], 16);
+	munmap(q2 - 2 * qbytes, 3 * qbytes);
+	close(ifd);
+	vu_dev_free(d);
+	t_fe_fini(&f);
+}
+END_TEST
+
 /* ------------------------------------------------------------ packed */
 
 /* QueueRegionPacked (vhost-user.rst "Inflight I/O tracking"): a 32-byte
@@ -1681,6 +1804,7 @@ static Suite *vu_dev_suite(void)
 	tcase_add_test(tc, other_connection_unaffected);
 	tcase_add_test(tc, inflight_tracking);
 	tcase_add_test(tc, inflight_last_batch);
+	tcase_add_test(tc, inflight_held_batch);
 	tcase_add_test(tc, inflight_packed);
 	tcase_add_loop_test(tc, inflight_packed_interrupted, 0, 2);
 	tcase_add_loop_test(tc, inflight_packed_refused, 0,

@@ -355,6 +355,37 @@ static void vu_ifl_drop(vu_dev *d, struct vu_ring *r, const char *why)
 	r->ifl = NULL;
 }
 
+/*
+ * Split: the last n chains pushed (linked from the area's last batch head,
+ * newest first) were published: clear their marks, then record the used
+ * idx. A back-end that dies in between finds the area's used idx behind
+ * the ring's, and clears as many from the same list (vu_ifls_start).
+ */
+static void vu_ifls_published(struct vu_ring *r, unsigned n)
+{
+	uint16_t head;
+	unsigned i;
+
+	if (!r->ifl || !n)
+		return;
+	head = vu_ld16(r->ifl + 12);
+	for (i = 0; i < n && head < r->num; i++) {
+		uint8_t *e = vu_ifl_ent(r, head);
+
+		e[0] = 0;
+		head = vu_ld16(e + 6);
+	}
+	vu_st16(r->ifl + 14, vu_ld16(r->used + 2));
+}
+
+/* Publish what ring r holds back (vscsi_vq_push_lazy); a broken ring
+ * too: those answers were given before it broke. */
+static void vu_ring_flush(struct vu_ring *r)
+{
+	if (r->desc && !r->packed)
+		vu_ifls_published(r, (unsigned)vscsi_vq_flush(r->vq));
+}
+
 static void vu_ifl_record(struct vu_ring *r, uint16_t head)
 {
 	uint8_t *e;
@@ -975,6 +1006,7 @@ static void vu_ring_stop(vu_dev *d, struct vu_ring *r)
 		return;
 	if (d->ops.queue_stop)
 		d->ops.queue_stop(d, r->q);
+	vu_ring_flush(r);
 	r->base = vscsi_vq_get_base(r->vq);
 	r->live = 0;
 	r->desc = r->avail = r->used = NULL;
@@ -1097,6 +1129,7 @@ void vu_dev_break(vu_dev *d, unsigned q, const char *why)
 	r = &d->rings[q];
 	if (!r->broken)
 		vu_dev_log(d, "vring %u: %s; ring marked broken", q, why);
+	vu_ring_flush(r);
 	r->broken = 1;
 	if (r->err_fd >= 0)
 		vu_eventfd_signal(r->err_fd);
@@ -1226,14 +1259,17 @@ int vu_dev_push(vu_dev *d, unsigned q, uint16_t head, uint16_t ndesc,
 		vu_st16(vu_ifl_ent(r, head) + 6, vu_ld16(r->ifl + 12));
 		vu_st16(r->ifl + 12, head);
 	}
-	rc = vscsi_vq_push(r->vq, head, ndesc, len);
-	if (rc)
+	rc = vscsi_vq_push_lazy(r->vq, head, ndesc, len);
+	if (rc < 0)
 		return rc;
-	if (r->ifl && head < r->num) {
-		vu_ifl_ent(r, head)[0] = 0;
-		vu_st16(r->ifl + 14, vu_ld16(r->used + 2));
-	}
+	vu_ifls_published(r, (unsigned)rc);
 	return VSCSI_OK;
+}
+
+void vu_dev_flush(vu_dev *d, unsigned q)
+{
+	if (q < d->nrings)
+		vu_ring_flush(&d->rings[q]);
 }
 
 int vu_dev_notify(vu_dev *d, unsigned q)
@@ -1245,6 +1281,7 @@ int vu_dev_notify(vu_dev *d, unsigned q)
 	r = &d->rings[q];
 	if (!r->desc || r->broken)
 		return 0;
+	vu_ring_flush(r);
 	if (vscsi_vq_should_notify(r->vq) != 1)
 		return 0;
 	if (r->call_fd >= 0)
@@ -1266,6 +1303,7 @@ int vu_dev_rewind(vu_dev *d, unsigned q, const uint16_t *heads, unsigned n,
 		return VSCSI_ERR_ARG;
 	if (n == 0)
 		return VSCSI_OK;
+	vu_ring_flush(r);	/* setting the base drops what is held */
 	b = vscsi_vq_get_base(r->vq);
 	if (!r->packed) {
 		b = (uint16_t)(b - n);
@@ -1404,10 +1442,17 @@ static int vu_ring_in_region(const struct vu_ring *r,
 	return 0;
 }
 
+/* Everything in flight completes, and is published (a memory table
+ * change or a stop sets the rings up again, which would lose what the
+ * rings hold back). */
 static void vu_drain(vu_dev *d)
 {
+	unsigned q;
+
 	if (d->ops.drain)
 		d->ops.drain(d);
+	for (q = 0; q < d->nrings; q++)
+		vu_ring_flush(&d->rings[q]);
 }
 
 /* Re-attach the live rings after the memory map changed. */

@@ -181,14 +181,22 @@ vscsi_vq *vu_dev_vq(vu_dev *d, unsigned q);
  * broken, its error fd signalled.
  */
 int vu_dev_pop(vu_dev *d, unsigned q, vscsi_chain *c);
-/* Publish a used entry (head: split head / packed buffer id, ndesc: the
- * chain's c->ndesc, len: bytes written) and clear its inflight mark.
- * VSCSI_OK or the library's error (VSCSI_ERR_RING_BROKEN...). */
+/* Answer a chain with a used entry (head: split head / packed buffer id,
+ * ndesc: the chain's c->ndesc, len: bytes written). A split ring may hold
+ * the entry back (vscsi_vq_push_lazy) until a few more are pushed, or
+ * until vu_dev_flush or vu_dev_notify; an inflight mark is cleared when its
+ * entry is published. VSCSI_OK or the library's error
+ * (VSCSI_ERR_RING_BROKEN...). */
 int vu_dev_push(vu_dev *d, unsigned q, uint16_t head, uint16_t ndesc,
 		uint32_t len);
-/* Signal the call fd of ring q when the driver wants an interrupt for what
- * was pushed since the last call (vscsi_vq_should_notify). 1 signalled, 0
- * not. */
+/* Publish the used entries ring q holds back. The device calls it (or
+ * vu_dev_notify, which does) whenever it has pushed and has nothing more
+ * to do for now; stops, resets and memory table changes do it
+ * themselves. */
+void vu_dev_flush(vu_dev *d, unsigned q);
+/* Publish what ring q holds back, then signal its call fd when the driver
+ * wants an interrupt for what was pushed since the last call
+ * (vscsi_vq_should_notify). 1 signalled, 0 not. */
 int vu_dev_notify(vu_dev *d, unsigned q);
 /* Mark ring q broken: log why, signal its error fd, stop using it. */
 void vu_dev_break(vu_dev *d, unsigned q, const char *why);

@@ -256,7 +256,35 @@ typedef struct vscsi_used_elem {
 	uint32_t len;
 } vscsi_used_elem;
 
-/* Publish n used entries with one release (split: one idx store; packed:
+/*
+ * A push that a split ring may hold back: the used entry is written at
+ * once, and the used idx that publishes it is stored when as many entries
+ * are held as one per four chains the driver has waiting (at least one,
+ * at most 32), so that a driver polling the used ring sees a few answers
+ * per cache line it fetches rather than one, and the device writes the
+ * used idx line (which the driver keeps reading) that much less often. A
+ * driver with one request waiting gets its answer at once. Returns how
+ * many entries this call published (0: held), VSCSI_ERR_ARG or
+ * VSCSI_ERR_RING_BROKEN. Packed rings publish every entry at once.
+ *
+ * The device must vscsi_vq_flush() the queue before it deems an answer
+ * delivered: before it notifies the driver (an interrupt for an index the
+ * driver cannot see yet is lost), before it stops or sets the queue up
+ * again, and when it has nothing more to do for now.
+ */
+VSCSI_API int vscsi_vq_push_lazy(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
+				 uint32_t used_len);
+
+/* Publish the used entries held by vscsi_vq_push_lazy (one release
+ * store), on a broken queue too (they answer chains taken before it
+ * broke); how many (0 for a packed or driver queue). */
+VSCSI_API int vscsi_vq_flush(vscsi_vq *vq);
+
+/* Used entries written and not yet published. */
+VSCSI_API unsigned vscsi_vq_held(const vscsi_vq *vq);
+
+/* Publish n used entries, after any that vscsi_vq_push_lazy holds, with
+ * one release (split: one idx store; packed:
  * the first entry's flags written last, 2.8.9). All are checked before any
  * is written. VSCSI_OK, VSCSI_ERR_ARG or VSCSI_ERR_RING_BROKEN. */
 VSCSI_API int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e,
