@@ -137,10 +137,21 @@ static void fz_device(const vscsi_gmem *g, int packed, uint16_t num,
 			vscsi_vq_notify_enable(vq, i & 1);
 			continue;
 		}
-		(void)vscsi_vq_push(vq, c.head, c.ndesc, (uint32_t)c.in_len);
+		/* plain and held-back answers mixed */
+		if (i & 2)
+			(void)vscsi_vq_push_lazy(vq, c.head, c.ndesc,
+						 (uint32_t)c.in_len);
+		else
+			(void)vscsi_vq_push(vq, c.head, c.ndesc,
+					    (uint32_t)c.in_len);
+		if (vscsi_vq_held(vq) > num)
+			abort();
 		if (i % 3 == 0)
 			(void)vscsi_vq_should_notify(vq);
 	}
+	(void)vscsi_vq_flush(vq);
+	if (vscsi_vq_held(vq))
+		abort();
 	(void)vscsi_vq_get_base(vq);
 	(void)vscsi_vq_inflight(vq);
 	vscsi_vq_free(vq);

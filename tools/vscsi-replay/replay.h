@@ -59,11 +59,13 @@ vu_dev *sdev_vu(sdev *s);
 /* Run completions and signal the guest (what the loop does when the
  * emulation's fd fires). */
 void sdev_poll(sdev *s);
-/* Polling (cfg.poll_ns): sdev_spin polls the request rings for at most a
- * millisecond; while sdev_spinning says 1 the caller's loop must not sleep
- * and must call sdev_spin again (kicks are off). */
-void sdev_spin(sdev *s);
-int sdev_spinning(const sdev *s);
+/* While sdev_busy says 1 the caller's loop must not sleep and must call
+ * sdev_work again: polling (cfg.poll_ns; kicks are off), which polls the
+ * request rings for at most a millisecond a call, or request rings left
+ * with chains (each ring gets a bounded batch in turn, so that a driver
+ * keeping one full does not starve the others). */
+void sdev_work(sdev *s);
+int sdev_busy(const sdev *s);
 /* Stop taking requests, let those in flight complete and be answered. */
 void sdev_shutdown(sdev *s);
 

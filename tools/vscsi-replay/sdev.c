@@ -85,6 +85,10 @@ struct sdev {
 	unsigned cap;
 	/* rings that got used entries since the last notification */
 	uint8_t *pushed;
+	/* request rings a bounded take left chains on (kicks need not come
+	 * for them: the loop comes back), and how many */
+	uint8_t *more;
+	unsigned n_more;
 	unsigned nq;
 	/* the event queue */
 	struct sevt *held;	/* FIFO of held buffers */
@@ -147,6 +151,14 @@ static void sdev_push(sdev *s, unsigned q, uint16_t head, uint16_t ndesc,
 {
 	if (vu_dev_push(s->vu, q, head, ndesc, len) == VSCSI_OK)
 		s->pushed[q] = 1;
+}
+
+static void sdev_more_clear(sdev *s, unsigned q)
+{
+	if (s->more[q]) {
+		s->more[q] = 0;
+		s->n_more--;
+	}
 }
 
 void sdev_poll(sdev *s)
@@ -640,6 +652,7 @@ static void sdev_queue_stop(vu_dev *d, unsigned q)
 		s->held_first = 0;
 		return;
 	}
+	sdev_more_clear(s, q);
 	/* the emulation runs every queue's commands: finish them all */
 	sdev_drain(d);
 }
@@ -676,6 +689,37 @@ static unsigned sdev_ring_run(sdev *s, unsigned q)
 	return sdev_ring_take(s, q, 0);
 }
 
+/*
+ * A bounded batch from request ring q; when it took a whole batch the
+ * ring may hold more, and is marked for the loop to come back to (see
+ * sdev_busy). Taking one ring until it is empty would starve the others
+ * for as long as a driver keeps it full.
+ */
+static unsigned sdev_ring_turn(sdev *s, unsigned q)
+{
+	unsigned n = sdev_ring_take(s, q, SDEV_SPIN_BATCH);
+
+	if (n == SDEV_SPIN_BATCH && !s->more[q]) {
+		s->more[q] = 1;
+		s->n_more++;
+	}
+	return n;
+}
+
+/* A turn for each ring left with chains, then completions. */
+static void sdev_more_run(sdev *s)
+{
+	unsigned q;
+
+	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
+		if (s->more[q]) {
+			sdev_more_clear(s, q);
+			if (vu_dev_queue_live(s->vu, q))
+				sdev_ring_turn(s, q);
+		}
+	sdev_poll(s);
+}
+
 static uint64_t sdev_now_ns(void)
 {
 	struct timespec ts;
@@ -698,7 +742,8 @@ static void sdev_spin_start(sdev *s, uint64_t now)
 
 /* Kicks back on, and the rings looked at once more (a chain added before
  * the driver could see kicks wanted gets no kick); how many chains that
- * look found. */
+ * look found. It takes a bounded batch from each ring: when it finds any,
+ * polling starts again and takes the rest in turn. */
 static unsigned sdev_spin_stop(sdev *s)
 {
 	unsigned q, n = 0;
@@ -707,15 +752,15 @@ static unsigned sdev_spin_stop(sdev *s)
 	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
 		if (vu_dev_queue_live(s->vu, q)) {
 			vscsi_vq_notify_enable(vu_dev_vq(s->vu, q), 1);
-			n += sdev_ring_run(s, q);
+			n += sdev_ring_turn(s, q);
 		}
 	sdev_poll(s);
 	return n;
 }
 
-int sdev_spinning(const sdev *s)
+int sdev_busy(const sdev *s)
 {
-	return s->spinning;
+	return s->spinning || s->n_more;
 }
 
 /*
@@ -725,19 +770,20 @@ int sdev_spinning(const sdev *s)
  * needs no kick and this thread no wake-up. Polling goes on across calls:
  * each call returns within SDEV_SPIN_MAX_NS so that the caller's loop
  * (control and event queues, the socket) is looked at, and the caller
- * comes back while sdev_spinning() says so. The clock is read on idle
+ * comes back while sdev_busy() says so. The clock is read on idle
  * rounds and every 32nd busy one.
  */
-void sdev_spin(sdev *s)
+static void sdev_spin(sdev *s)
 {
 	uint64_t now = sdev_now_ns(), start = now;
 	unsigned k, q;
 	int active = 0;
 
-	if (!s->cfg.poll_ns)
-		return;
 	if (!s->spinning)
 		sdev_spin_start(s, now);
+	/* polling takes every ring in turn */
+	for (q = VSCSI_VQ_REQUEST0; q < s->nq; q++)
+		sdev_more_clear(s, q);
 	for (k = 1; !s->stopping; k++) {
 		unsigned n = 0;
 
@@ -782,10 +828,23 @@ static void sdev_queue_kick(vu_dev *d, unsigned q)
 		sdev_notify_all(s);
 		return;
 	}
-	n = sdev_ring_run(s, q);
+	if (q == VSCSI_VQ_CONTROL) {
+		sdev_ring_run(s, q);
+		sdev_poll(s);
+		return;
+	}
+	n = sdev_ring_turn(s, q);
 	sdev_poll(s);
-	if (n && q >= VSCSI_VQ_REQUEST0 && s->cfg.poll_ns)
+	if (n && s->cfg.poll_ns)
 		sdev_spin(s);
+}
+
+void sdev_work(sdev *s)
+{
+	if (s->spinning)
+		sdev_spin(s);
+	else if (s->n_more)
+		sdev_more_run(s);
 }
 
 static void sdev_features_set(vu_dev *d, uint64_t features)
@@ -804,12 +863,15 @@ static void sdev_features_set(vu_dev *d, uint64_t features)
 static void sdev_reset(vu_dev *d)
 {
 	sdev *s = vu_dev_arg(d);
+	unsigned q;
 
 	s->held_n = 0;
 	s->held_first = 0;
 	s->missed = 0;
 	s->vcfg.features = 0;
 	s->spinning = 0;
+	for (q = 0; q < s->nq; q++)
+		sdev_more_clear(s, q);
 }
 
 static void sdev_closed(vu_dev *d)
@@ -852,7 +914,8 @@ sdev *sdev_new(int fd, vu_loop *loop, const sdev_cfg *cfg)
 	s->loop = loop;
 	s->nq = 2 + cfg->queues;
 	s->pushed = calloc(s->nq, 1);
-	if (!s->pushed)
+	s->more = calloc(s->nq, 1);
+	if (!s->pushed || !s->more)
 		goto fail;
 	vscsi_vs_cfg_default(&s->vcfg);
 	s->vcfg.features = 0;
@@ -924,5 +987,6 @@ void sdev_free(sdev *s)
 	free(s->iov);
 	free(s->addr);
 	free(s->pushed);
+	free(s->more);
 	free(s);
 }

@@ -230,12 +230,12 @@ static void *conn_main(void *arg)
 	if (c->srv->o->verbose)
 		srv_log("connection %u: open", c->id);
 	while (!vu_loop_stopped(c->loop)) {
-		int spinning = sdev_spinning(x.s);
+		int busy = sdev_busy(x.s);
 
-		if (vu_loop_run_once(c->loop, spinning ? 0 : -1) < 0)
+		if (vu_loop_run_once(c->loop, busy ? 0 : -1) < 0)
 			break;
-		if (spinning && !vu_loop_stopped(c->loop))
-			sdev_spin(x.s);
+		if (busy && !vu_loop_stopped(c->loop))
+			sdev_work(x.s);
 	}
 	pthread_mutex_lock(&c->mu);
 	if (c->stop)
