@@ -1085,6 +1085,34 @@ static int closed_within(int fd, unsigned ms)
 	return 0;
 }
 
+/* A control client connected while a vhost-user connection starts: the
+ * connection's thread copies the process's file table to have one of its
+ * own, and must not keep the client's socket open in it, or the client
+ * would never see the back-end close after its last command. */
+static int t_ctl_across_connect(void)
+{
+	static const char cmd[] = "list\n";
+	vfe *v = NULL;
+	int fd = -1, rc = -1;
+
+	CHECK(C.ctl, "no --ctl");
+	fd = vu_connect(C.ctl);
+	CHECK(fd >= 0, "connect %s: %s", C.ctl, strerror(errno));
+	v = open_q(1, 0);
+	CHECK(v, " ");
+	CHECK(!clear_ua(v, 0, 0, 0), " ");
+	CHECK(send(fd, cmd, sizeof(cmd) - 1, MSG_NOSIGNAL) ==
+		      (ssize_t)sizeof(cmd) - 1, "send: %s", strerror(errno));
+	CHECK(shutdown(fd, SHUT_WR) == 0, "shutdown: %s", strerror(errno));
+	CHECK(closed_within(fd, 3000), "the control socket stayed open");
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	vfe_close(v);
+	return rc;
+}
+
 static int send_hdr(int fd, uint32_t req, uint32_t flags, uint32_t size,
 		    const void *payload, size_t plen)
 {
@@ -1107,7 +1135,7 @@ static int t_garbage(void)
 	static const uint8_t tur[6];
 	uint8_t junk[256], eight[8] = {0};
 	vfe_result r;
-	vfe *v = open_q(1, 0), *v2 = NULL;
+	vfe *v = open_q(1, 0), *v2 = NULL, *v3 = NULL;
 	int fd = -1, k, rc = -1;
 
 	CHECK(v, " ");
@@ -1163,10 +1191,14 @@ static int t_garbage(void)
 	CHECK(!scsi(v, 0, 0, 0, tur, 6, NULL, 0, NULL, 0, &r), " ");
 	CHECK(good(&r), "TUR status 0x%x", r.status);
 	/* garbage in the middle of a working session: the driver sees the
-	 * back-end close, the other connection goes on */
+	 * back-end close, the other connections go on (v3's thread, started
+	 * after v2's, must not hold v2's socket open) */
 	v2 = open_q(1, 0);
 	CHECK(v2, " ");
 	CHECK(!clear_ua(v2, 0, 0, 0), " ");
+	v3 = open_q(1, 0);
+	CHECK(v3, " ");
+	CHECK(!clear_ua(v3, 0, 0, 0), " ");
 	fill_rand(junk, sizeof(junk));
 	CHECK(!vu_send_raw(vfe_fd(v2), junk, 64, NULL, 0), "send");
 	{
@@ -1180,12 +1212,15 @@ static int t_garbage(void)
 	}
 	CHECK(!scsi(v, 0, 0, 0, tur, 6, NULL, 0, NULL, 0, &r), " ");
 	CHECK(good(&r), "TUR status 0x%x", r.status);
+	CHECK(!scsi(v3, 0, 0, 0, tur, 6, NULL, 0, NULL, 0, &r), " ");
+	CHECK(good(&r), "TUR status 0x%x", r.status);
 	rc = 0;
 out:
 	if (fd >= 0)
 		close(fd);
 	vfe_close(v);
 	vfe_close(v2);
+	vfe_close(v3);
 	return rc;
 }
 
@@ -1446,6 +1481,7 @@ static const struct {
 	{"stop", t_stop},
 	{"inflight", t_inflight},
 	{"hotplug", t_hotplug},
+	{"ctl_across_connect", t_ctl_across_connect},
 	{"kill9", t_kill9},
 };
 

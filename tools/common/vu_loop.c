@@ -187,6 +187,11 @@ int vu_loop_stopped(const vu_loop *l)
 
 /* ------------------------------------------------------------ helpers */
 
+int vu_loop_fd(const vu_loop *l)
+{
+	return l ? l->epfd : -1;
+}
+
 int vu_eventfd(void)
 {
 	return eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);

@@ -65,6 +65,9 @@ int vu_loop_add(vu_loop *l, int fd, uint32_t events, vu_loop_cb cb,
 int vu_loop_mod(vu_loop *l, int fd, uint32_t events);
 int vu_loop_del(vu_loop *l, int fd);
 int vu_loop_run_once(vu_loop *l, int timeout_ms);
+/* The loop's epoll descriptor (for a thread that closes what it does not
+ * use). */
+int vu_loop_fd(const vu_loop *l);
 int vu_loop_run(vu_loop *l);
 void vu_loop_stop(vu_loop *l);
 int vu_loop_stopped(const vu_loop *l);
