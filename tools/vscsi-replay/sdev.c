@@ -39,6 +39,8 @@
 #define SDEV_EVT_SEGS 16
 /* Chains taken from one ring per polling round. */
 #define SDEV_SPIN_BATCH 32u
+/* Chains taken between two runs of the emulation. */
+#define SDEV_RUN_EVERY 4u
 /* Longest stretch of polling before the loop is looked at again. */
 #define SDEV_SPIN_MAX_NS 1000000u
 /* Requests whose iovecs fit in the request itself. */
@@ -673,12 +675,20 @@ static unsigned sdev_ring_take(sdev *s, unsigned q, unsigned max)
 		else
 			sdev_cmd(s, q, &s->chain);
 		n++;
-		/* publish what finished at once, so a driver refilling
-		 * as completions come overlaps with this loop; and signal
-		 * a sleeping driver at the first one (its wake-up then
+		/* run what was taken every few chains, so that answers
+		 * flow while a driver refills as they come (and the
+		 * emulation runs a few commands in a row); signal a
+		 * sleeping driver at the first run (its wake-up then
 		 * overlaps with the rest of the batch) */
+		if (n % SDEV_RUN_EVERY == 0) {
+			emu_process(s->emu);
+			if (n == SDEV_RUN_EVERY)
+				sdev_notify_all(s);
+		}
+	}
+	if (n % SDEV_RUN_EVERY) {
 		emu_process(s->emu);
-		if (n == 1)
+		if (n < SDEV_RUN_EVERY)
 			sdev_notify_all(s);
 	}
 	return n;
