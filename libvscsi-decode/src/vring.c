@@ -1122,7 +1122,33 @@ static unsigned vq_split_publish(vscsi_vq *vq)
 	return n;
 }
 
-int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
+/*
+ * The used entries a split ring may hold back before publishing them: one
+ * per four chains the driver has waiting (made available and not yet
+ * answered, as of the last read of avail idx), at least one (a driver with
+ * a single request waiting gets its answer at once), at most VQ_HOLD_MAX.
+ * A quarter leaves the driver most of its queue depth to work with while
+ * the held answers wait.
+ */
+#define VQ_HOLD_MAX 32u
+
+static unsigned vq_hold_limit(const vscsi_vq *vq)
+{
+	unsigned k = (uint16_t)(vq->avail_seen - vq->used_idx) / 4u;
+
+	if (k < 1)
+		k = 1;
+	return k < VQ_HOLD_MAX ? k : VQ_HOLD_MAX;
+}
+
+/*
+ * Push n used entries, all checked before any is written. A split ring
+ * writes them after the held ones and publishes everything held unless
+ * lazy (then only once vq_hold_limit is reached); a packed ring publishes
+ * them at once. How many entries were published, or an error.
+ */
+static int vq_dev_push(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n,
+		       int lazy)
 {
 	unsigned i;
 
@@ -1136,12 +1162,14 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 		if (vq_dev_check_elem(vq, e[i].head, e[i].ndesc))
 			return VSCSI_ERR_ARG;
 	if (n == 0)
-		return VSCSI_OK;
+		return 0;
 	if (vq->mode == VQ_DEV_SPLIT) {
 		if (n + vq->held > vq->num)
 			return VSCSI_ERR_ARG;
 		vq_split_write(vq, e, n);
-		vq_split_publish(vq);
+		if (lazy && vq->held < vq_hold_limit(vq))
+			return 0;
+		return (int)vq_split_publish(vq);
 	} else {
 		uint16_t slot = vq->used_idx, first = vq->used_idx;
 		uint8_t wrap = vq->used_wrap, first_wrap = vq->used_wrap;
@@ -1170,8 +1198,15 @@ int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
 		vq->inflight = (uint16_t)(vq->inflight > n ? vq->inflight - n
 							   : 0);
 		vq_since_add(vq, slots);
+		return (int)n;
 	}
-	return VSCSI_OK;
+}
+
+int vscsi_vq_push_batch(vscsi_vq *vq, const vscsi_used_elem *e, unsigned n)
+{
+	int r = vq_dev_push(vq, e, n, 0);
+
+	return r < 0 ? r : VSCSI_OK;
 }
 
 int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
@@ -1185,44 +1220,15 @@ int vscsi_vq_push(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
 	return vscsi_vq_push_batch(vq, &e, 1);
 }
 
-/*
- * The used entries a split ring may hold back before publishing them: one
- * per four chains the driver has waiting (made available and not yet
- * answered, as of the last read of avail idx), at least one (a driver with
- * a single request waiting gets its answer at once), at most VQ_HOLD_MAX.
- * A quarter leaves the driver most of its queue depth to work with while
- * the held answers wait.
- */
-#define VQ_HOLD_MAX 32u
-
-static unsigned vq_hold_limit(const vscsi_vq *vq)
-{
-	unsigned k = (uint16_t)(vq->avail_seen - vq->used_idx) / 4u;
-
-	if (k < 1)
-		k = 1;
-	return k < VQ_HOLD_MAX ? k : VQ_HOLD_MAX;
-}
-
 int vscsi_vq_push_lazy(vscsi_vq *vq, uint16_t head, uint16_t ndesc,
 		       uint32_t used_len)
 {
 	vscsi_used_elem e;
-	int r;
 
 	e.head = head;
 	e.ndesc = ndesc;
 	e.len = used_len;
-	if (!vq || vq->mode != VQ_DEV_SPLIT || vq->broken) {
-		r = vscsi_vq_push_batch(vq, &e, 1);
-		return r ? r : 1;
-	}
-	if (vq_dev_check_elem(vq, head, ndesc) || vq->held >= vq->num)
-		return VSCSI_ERR_ARG;
-	vq_split_write(vq, &e, 1);
-	if (vq->held < vq_hold_limit(vq))
-		return 0;
-	return (int)vq_split_publish(vq);
+	return vq_dev_push(vq, &e, 1, 1);
 }
 
 int vscsi_vq_flush(vscsi_vq *vq)

@@ -861,6 +861,43 @@ END_TEST
 
 /* ------------------------------------------------------------ inflight */
 
+/* A new back-end on a new socket after the old one died, as QEMU starts
+ * it: the features, the inflight region (SET_INFLIGHT_FD, 3 queues of num
+ * entries, qbytes each), then ring 2 of num entries from base, live. */
+static vu_dev *t_ifl_restart(t_fe *f, int ifd, uint64_t features,
+			     size_t qbytes, uint16_t num, uint32_t base)
+{
+	vscsi_vu_msg m;
+	vu_dev *d;
+	int sv[2];
+
+	close(f->sock);
+	ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	f->sock = sv[0];
+	f->dev_sock = sv[1];
+	d = t_dev(f, NULL, 3);
+	f->pf = 0;
+	t_negotiate(f, features, 0);
+	t_msg(&m, VSCSI_VU_SET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
+	m.u.inflight.mmap_size = 3 * qbytes;
+	m.u.inflight.num_queues = 3;
+	m.u.inflight.queue_size = num;
+	ck_assert_int_eq(t_call(f, &m, &ifd, 1), 1);
+	R.hold = 1;
+	ck_assert_uint_eq(t_set_state(f, VSCSI_VU_SET_VRING_NUM, 2, num), 0);
+	ck_assert_uint_eq(t_set_state(f, VSCSI_VU_SET_VRING_BASE, 2, base), 0);
+	t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
+	m.u.addr.index = 2;
+	m.u.addr.desc = T_UVA + f->r[2].desc;
+	m.u.addr.avail = T_UVA + f->r[2].avail;
+	m.u.addr.used = T_UVA + f->r[2].used;
+	ck_assert_int_eq(t_call(f, &m, NULL, 0), 1);
+	t_set_u64(f, VSCSI_VU_SET_VRING_CALL, 2, &f->r[2].call, 1);
+	t_set_u64(f, VSCSI_VU_SET_VRING_KICK, 2, &f->r[2].kick, 1);
+	t_set_state(f, VSCSI_VU_SET_VRING_ENABLE, 2, 1);
+	return d;
+}
+
 /* "Inflight I/O tracking": GET_INFLIGHT_FD creates the region (QEMU's
  * 24-byte form); a popped head is marked with a counter and cleared at
  * completion; a new back-end that adopts the region (SET_INFLIGHT_FD)
@@ -869,7 +906,6 @@ START_TEST(inflight_tracking)
 {
 	uint8_t raw[12 + 24];
 	vu_msg r;
-	vscsi_vu_msg m;
 	uint8_t *ifl, *q2;
 	uint16_t id[3], got;
 	uint32_t len;
@@ -924,43 +960,8 @@ START_TEST(inflight_tracking)
 	/* the back-end dies with id[0] and id[2] popped */
 	R.nheld = 0;
 	vu_dev_free(d);
-	close(f.sock);
-	{
-		int sv[2];
-
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		f.sock = sv[0];
-		f.dev_sock = sv[1];
-	}
-	d = t_dev(&f, NULL, 3);
-	f.pf = 0;
-	t_negotiate(&f, T_SPLIT, 0);
-	t_msg(&m, VSCSI_VU_SET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
-	m.u.inflight.mmap_size = 3 * qbytes;
-	m.u.inflight.num_queues = 3;
-	m.u.inflight.queue_size = 16;
-	ck_assert_int_eq(t_call(&f, &m, &ifd, 1), 1);
 	/* QEMU restarts the ring at the used index (1) */
-	R.hold = 1;
-	{
-		/* the ring set-up with base = used idx */
-		t_ring *tr = &f.r[2];
-
-		ck_assert_uint_eq(t_set_state(&f, VSCSI_VU_SET_VRING_NUM, 2,
-					      16), 0);
-		ck_assert_uint_eq(t_set_state(&f, VSCSI_VU_SET_VRING_BASE, 2,
-					      1), 0);
-		t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR,
-		      VSCSI_VU_FLAG_NEED_REPLY);
-		m.u.addr.index = 2;
-		m.u.addr.desc = T_UVA + tr->desc;
-		m.u.addr.avail = T_UVA + tr->avail;
-		m.u.addr.used = T_UVA + tr->used;
-		ck_assert_int_eq(t_call(&f, &m, NULL, 0), 1);
-		t_reply(&f, &r);
-		t_set_u64(&f, VSCSI_VU_SET_VRING_KICK, 2, &tr->kick, 1);
-		t_set_state(&f, VSCSI_VU_SET_VRING_ENABLE, 2, 1);
-	}
+	d = t_ifl_restart(&f, ifd, T_SPLIT, qbytes, 16, 1);
 	/* the start kicked once: both unfinished chains, oldest first */
 	ck_assert_uint_eq(R.nheld, 2);
 	ck_assert_uint_eq(R.held_head[0], id[0]);
@@ -1017,33 +1018,7 @@ START_TEST(inflight_last_batch)
 	q2[12] = (uint8_t)id;
 	R.nheld = 0;
 	vu_dev_free(d);
-	close(f.sock);
-	{
-		int sv[2];
-
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		f.sock = sv[0];
-		f.dev_sock = sv[1];
-	}
-	d = t_dev(&f, NULL, 3);
-	f.pf = 0;
-	t_negotiate(&f, T_SPLIT, 0);
-	t_msg(&m, VSCSI_VU_SET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
-	m.u.inflight.mmap_size = 3 * qbytes;
-	m.u.inflight.num_queues = 3;
-	m.u.inflight.queue_size = 16;
-	ck_assert_int_eq(t_call(&f, &m, &ifd, 1), 1);
-	R.hold = 1;
-	t_set_state(&f, VSCSI_VU_SET_VRING_NUM, 2, 16);
-	t_set_state(&f, VSCSI_VU_SET_VRING_BASE, 2, 1);
-	t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
-	m.u.addr.index = 2;
-	m.u.addr.desc = T_UVA + f.r[2].desc;
-	m.u.addr.avail = T_UVA + f.r[2].avail;
-	m.u.addr.used = T_UVA + f.r[2].used;
-	ck_assert_int_eq(t_call(&f, &m, NULL, 0), 1);
-	t_set_u64(&f, VSCSI_VU_SET_VRING_KICK, 2, &f.r[2].kick, 1);
-	t_set_state(&f, VSCSI_VU_SET_VRING_ENABLE, 2, 1);
+	d = t_ifl_restart(&f, ifd, T_SPLIT, qbytes, 16, 1);
 	/* nothing to resubmit: the chain was answered */
 	ck_assert_uint_eq(R.nheld, 0);
 	ck_assert_uint_eq(q2[16 + 16 * id], 0);
@@ -1135,33 +1110,7 @@ START_TEST(inflight_held_batch)
 	q2[16 + 16 * id[4]] = 1;
 	q2[16 + 16 * id[5]] = 1;
 	q2[14] = 4;
-	close(f.sock);
-	{
-		int sv[2];
-
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		f.sock = sv[0];
-		f.dev_sock = sv[1];
-	}
-	d = t_dev(&f, NULL, 3);
-	f.pf = 0;
-	t_negotiate(&f, T_SPLIT, 0);
-	t_msg(&m, VSCSI_VU_SET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
-	m.u.inflight.mmap_size = 3 * qbytes;
-	m.u.inflight.num_queues = 3;
-	m.u.inflight.queue_size = 32;
-	ck_assert_int_eq(t_call(&f, &m, &ifd, 1), 1);
-	R.hold = 1;
-	t_set_state(&f, VSCSI_VU_SET_VRING_NUM, 2, 32);
-	t_set_state(&f, VSCSI_VU_SET_VRING_BASE, 2, 6);
-	t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
-	m.u.addr.index = 2;
-	m.u.addr.desc = T_UVA + f.r[2].desc;
-	m.u.addr.avail = T_UVA + f.r[2].avail;
-	m.u.addr.used = T_UVA + f.r[2].used;
-	ck_assert_int_eq(t_call(&f, &m, NULL, 0), 1);
-	t_set_u64(&f, VSCSI_VU_SET_VRING_KICK, 2, &f.r[2].kick, 1);
-	t_set_state(&f, VSCSI_VU_SET_VRING_ENABLE, 2, 1);
+	d = t_ifl_restart(&f, ifd, T_SPLIT, qbytes, 32, 6);
 	/* the ten unanswered chains come back, oldest first */
 	ck_assert_uint_eq(q2[14], 6);
 	ck_assert_uint_eq(q2[16 + 16 * id[4]], 0);
@@ -1337,14 +1286,6 @@ static uint8_t *tp_crashed(t_fe *f, int *ifd, uint16_t ids[4])
 	/* the back-end dies with A, C and D popped */
 	R.nheld = 0;
 	vu_dev_free(d);
-	close(f->sock);
-	{
-		int sv[2];
-
-		ck_assert_int_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
-		f->sock = sv[0];
-		f->dev_sock = sv[1];
-	}
 	return ifl;
 }
 
@@ -1353,30 +1294,8 @@ static uint8_t *tp_crashed(t_fe *f, int *ifd, uint16_t ids[4])
  * one: QEMU cannot read a packed position back from guest memory). */
 static vu_dev *tp_restart(t_fe *f, int ifd)
 {
-	vscsi_vu_msg m;
-	vu_dev *d;
-
-	d = t_dev(f, NULL, 3);
-	f->pf = 0;
-	t_negotiate(f, T_DEV_FEATURES, 0);
-	t_msg(&m, VSCSI_VU_SET_INFLIGHT_FD, VSCSI_VU_P_INFLIGHT, 0);
-	m.u.inflight.mmap_size = 3 * TP_QBYTES;
-	m.u.inflight.num_queues = 3;
-	m.u.inflight.queue_size = TP_NUM;
-	ck_assert_int_eq(t_call(f, &m, &ifd, 1), 1);
-	R.hold = 1;
-	t_set_state(f, VSCSI_VU_SET_VRING_NUM, 2, TP_NUM);
-	t_set_state(f, VSCSI_VU_SET_VRING_BASE, 2, 0x80008000u);
-	t_msg(&m, VSCSI_VU_SET_VRING_ADDR, VSCSI_VU_P_ADDR, 0);
-	m.u.addr.index = 2;
-	m.u.addr.desc = T_UVA + f->r[2].desc;
-	m.u.addr.avail = T_UVA + f->r[2].avail;
-	m.u.addr.used = T_UVA + f->r[2].used;
-	ck_assert_int_eq(t_call(f, &m, NULL, 0), 1);
-	t_set_u64(f, VSCSI_VU_SET_VRING_CALL, 2, &f->r[2].call, 1);
-	t_set_u64(f, VSCSI_VU_SET_VRING_KICK, 2, &f->r[2].kick, 1);
-	t_set_state(f, VSCSI_VU_SET_VRING_ENABLE, 2, 1);
-	return d;
+	return t_ifl_restart(f, ifd, T_DEV_FEATURES, TP_QBYTES, TP_NUM,
+			     0x80008000u);
 }
 
 /* "When reconnecting" (packed): the chains in flight come back in counter

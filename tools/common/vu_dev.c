@@ -1266,12 +1266,6 @@ int vu_dev_push(vu_dev *d, unsigned q, uint16_t head, uint16_t ndesc,
 	return VSCSI_OK;
 }
 
-void vu_dev_flush(vu_dev *d, unsigned q)
-{
-	if (q < d->nrings)
-		vu_ring_flush(&d->rings[q]);
-}
-
 int vu_dev_notify(vu_dev *d, unsigned q)
 {
 	struct vu_ring *r;

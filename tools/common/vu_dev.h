@@ -183,17 +183,13 @@ vscsi_vq *vu_dev_vq(vu_dev *d, unsigned q);
 int vu_dev_pop(vu_dev *d, unsigned q, vscsi_chain *c);
 /* Answer a chain with a used entry (head: split head / packed buffer id,
  * ndesc: the chain's c->ndesc, len: bytes written). A split ring may hold
- * the entry back (vscsi_vq_push_lazy) until a few more are pushed, or
- * until vu_dev_flush or vu_dev_notify; an inflight mark is cleared when its
- * entry is published. VSCSI_OK or the library's error
- * (VSCSI_ERR_RING_BROKEN...). */
+ * the entry back (vscsi_vq_push_lazy) until a few more are pushed or the
+ * device calls vu_dev_notify, which it must do whenever it has pushed and
+ * has nothing more to do for now (stops, breaks and memory table changes
+ * publish by themselves); an inflight mark is cleared when its entry is
+ * published. VSCSI_OK or the library's error (VSCSI_ERR_RING_BROKEN...). */
 int vu_dev_push(vu_dev *d, unsigned q, uint16_t head, uint16_t ndesc,
 		uint32_t len);
-/* Publish the used entries ring q holds back. The device calls it (or
- * vu_dev_notify, which does) whenever it has pushed and has nothing more
- * to do for now; stops, resets and memory table changes do it
- * themselves. */
-void vu_dev_flush(vu_dev *d, unsigned q);
 /* Publish what ring q holds back, then signal its call fd when the driver
  * wants an interrupt for what was pushed since the last call
  * (vscsi_vq_should_notify). 1 signalled, 0 not. */
