@@ -43,8 +43,9 @@
 #define SDEV_RUN_EVERY 4u
 /* Longest stretch of polling before the loop is looked at again. */
 #define SDEV_SPIN_MAX_NS 1000000u
-/* Requests whose iovecs fit in the request itself. */
-#define SDEV_INLINE_IOV 24
+/* Pieces of a response that fit in the request itself (one, nearly
+ * always). */
+#define SDEV_INLINE_IOV 4
 /* Request contexts kept for reuse. */
 #define SDEV_FREE_REQS 1024
 
@@ -56,9 +57,8 @@ struct sreq {
 	unsigned q;
 	uint16_t head, ndesc;
 	uint8_t kind;
-	struct iovec *in;	/* every writable iovec (the response first) */
-	unsigned n_in;
-	struct iovec *iov;	/* room for the copies */
+	struct iovec *in;	/* where the response goes: the writable */
+	unsigned n_in;		/* iovecs it spans */
 	struct iovec inline_iov[SDEV_INLINE_IOV];
 };
 
@@ -80,10 +80,13 @@ struct sdev {
 	vscsi_vs_cfg vcfg;
 	uint32_t resp_size;
 	int stopping;
-	/* the scratch chain for pops */
+	/* the scratch chain for pops (guest addresses are recorded for the
+	 * event queue only), and room for a command's data iovecs when they
+	 * start inside a piece (the emulation copies them) */
 	vscsi_chain chain;
 	struct iovec *iov;
 	uint64_t *addr;
+	struct iovec *slice;
 	unsigned cap;
 	/* rings that got used entries since the last notification */
 	uint8_t *pushed;
@@ -175,8 +178,8 @@ static void sdev_req_free(struct sreq *r)
 {
 	sdev *s = r->s;
 
-	if (r->iov != r->inline_iov)
-		free(r->iov);
+	if (r->in != r->inline_iov)
+		free(r->in);
 	if (s->n_free_reqs < SDEV_FREE_REQS) {
 		r->next = s->free_reqs;
 		s->free_reqs = r;
@@ -242,33 +245,44 @@ static void sdev_tmf_done(void *arg, void *opaque, uint8_t response)
 
 /* ------------------------------------------------------------ requests */
 
-/* Copy iovecs from byte offset off on; returns how many. */
-static unsigned sdev_iov_from(const struct iovec *src, unsigned n, uint64_t off,
-			      struct iovec *dst)
+/*
+ * The iovecs of src[0..n) from byte offset off on: a pointer into src when
+ * off falls on a piece's start (the usual layout: header, response and
+ * data each in pieces of their own), else a copy in dst with the first
+ * piece cut. *cnt receives how many.
+ */
+static const struct iovec *sdev_slice(const struct iovec *src, unsigned n,
+				      uint64_t off, struct iovec *dst,
+				      unsigned *cnt)
 {
-	unsigned i, k = 0;
+	unsigned i = 0, k;
 
-	for (i = 0; i < n; i++) {
-		size_t l = src[i].iov_len;
-
-		if (off >= l) {
-			off -= l;
-			continue;
-		}
-		dst[k].iov_base = (uint8_t *)src[i].iov_base + off;
-		dst[k].iov_len = l - (size_t)off;
-		off = 0;
-		k++;
+	while (i < n && off >= src[i].iov_len) {
+		off -= src[i].iov_len;
+		i++;
 	}
-	return k;
+	*cnt = n - i;
+	if (!off)
+		return src + i;
+	for (k = 0; i + k < n; k++)
+		dst[k] = src[i + k];
+	dst[0].iov_base = (uint8_t *)dst[0].iov_base + off;
+	dst[0].iov_len -= (size_t)off;
+	return dst;
 }
 
-/* A request context with room for n iovecs. */
+/* A request context; its response goes to the first want bytes of the
+ * writable iovecs in[0..n). */
 static struct sreq *sdev_req_new(sdev *s, unsigned q, const vscsi_chain *c,
-				 unsigned n)
+				 const struct iovec *in, unsigned n,
+				 uint64_t want)
 {
 	struct sreq *r = s->free_reqs;
+	unsigned k = 0;
+	uint64_t got = 0;
 
+	while (k < n && got < want)
+		got += in[k++].iov_len;
 	if (r) {
 		s->free_reqs = r->next;
 		s->n_free_reqs--;
@@ -281,14 +295,17 @@ static struct sreq *sdev_req_new(sdev *s, unsigned q, const vscsi_chain *c,
 	r->q = q;
 	r->head = c->head;
 	r->ndesc = c->ndesc;
-	r->iov = r->inline_iov;
-	if (n > SDEV_INLINE_IOV) {
-		r->iov = malloc(n * sizeof(struct iovec));
-		if (!r->iov) {
-			free(r);
+	r->in = r->inline_iov;
+	if (k > SDEV_INLINE_IOV) {
+		r->in = malloc(k * sizeof(struct iovec));
+		if (!r->in) {
+			r->in = r->inline_iov;
+			sdev_req_free(r);
 			return NULL;
 		}
 	}
+	memcpy(r->in, in, k * sizeof(struct iovec));
+	r->n_in = k;
 	return r;
 }
 
@@ -312,10 +329,10 @@ static void sdev_cmd_answer(sdev *s, unsigned q, const vscsi_chain *c,
 
 static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 {
+	const struct iovec *in = c->iov + c->n_out;
 	vscsi_cmd_req req;
 	emu_request er;
 	struct sreq *r;
-	unsigned n_dout, n_din;
 	char why[128];
 	int rc;
 
@@ -340,32 +357,26 @@ static void sdev_cmd(sdev *s, unsigned q, const vscsi_chain *c)
 		vu_dev_break(s->vu, q, why);
 		return;
 	}
-	/* in: all writable; then data-out and data-in slices */
-	r = sdev_req_new(s, q, c, c->n_out + 2 * c->n_in);
+	r = sdev_req_new(s, q, c, in, c->n_in, s->resp_size);
 	if (!r) {
 		sdev_cmd_answer(s, q, c, VSCSI_S_BUSY);
 		return;
 	}
 	r->kind = SREQ_CMD;
-	r->in = r->iov;
-	r->n_in = c->n_in;
-	memcpy(r->in, c->iov + c->n_out, c->n_in * sizeof(struct iovec));
-	n_dout = sdev_iov_from(c->iov, c->n_out,
-			       (uint64_t)req.hdr_len + req.pi_bytesout,
-			       r->iov + c->n_in);
-	n_din = sdev_iov_from(c->iov + c->n_out, c->n_in,
-			      (uint64_t)s->resp_size + req.pi_bytesin,
-			      r->iov + c->n_in + n_dout);
+	/* the data: what follows the header (and protection information)
+	 * and the response (and its); emu_submit copies these iovecs */
 	memset(&er, 0, sizeof(er));
 	er.lun = req.lun;
 	er.tag = req.tag;
 	er.task_attr = req.task_attr;
 	er.cdb = req.cdb;
 	er.cdb_len = req.cdb_size;
-	er.dout = r->iov + c->n_in;
-	er.dout_cnt = n_dout;
-	er.din = r->iov + c->n_in + n_dout;
-	er.din_cnt = n_din;
+	er.dout = sdev_slice(c->iov, c->n_out,
+			     (uint64_t)req.hdr_len + req.pi_bytesout, s->slice,
+			     &er.dout_cnt);
+	er.din = sdev_slice(in, c->n_in,
+			    (uint64_t)s->resp_size + req.pi_bytesin,
+			    s->slice + c->n_out, &er.din_cnt);
 	rc = emu_submit(s->emu, &er, r);
 	if (rc) {
 		sdev_req_free(r);
@@ -409,7 +420,8 @@ static void sdev_ctrl(sdev *s, unsigned q, const vscsi_chain *c)
 		return;
 	}
 	if (req.type == VSCSI_T_TMF) {
-		r = sdev_req_new(s, q, c, c->n_in);
+		r = sdev_req_new(s, q, c, in, c->n_in,
+				 vscsi_vs_ctrl_resp_size(req.type));
 		if (!r) {
 			memset(&resp, 0, sizeof(resp));
 			resp.type = VSCSI_T_TMF;
@@ -417,9 +429,6 @@ static void sdev_ctrl(sdev *s, unsigned q, const vscsi_chain *c)
 			goto answer;
 		}
 		r->kind = SREQ_TMF;
-		r->in = r->iov;
-		r->n_in = c->n_in;
-		memcpy(r->in, in, c->n_in * sizeof(struct iovec));
 		if (emu_tmf(s->emu, &req.lun, req.subtype, req.tag, r)) {
 			sdev_req_free(r);
 			memset(&resp, 0, sizeof(resp));
@@ -523,6 +532,8 @@ static void sdev_emu_event(void *arg, const vscsi_event *ev)
 
 static void sdev_event_kick(sdev *s, unsigned q)
 {
+	/* where each held buffer is, as a guest address */
+	vscsi_chain_set_addr(&s->chain, s->addr);
 	for (;;) {
 		vscsi_chain *c = &s->chain;
 		struct sevt *e;
@@ -564,6 +575,7 @@ static void sdev_event_kick(sdev *s, unsigned q)
 		}
 		s->held_n++;
 	}
+	vscsi_chain_set_addr(&s->chain, NULL);
 	if (s->missed && s->held_n) {
 		vscsi_event ev;
 
@@ -578,7 +590,7 @@ static void sdev_event_kick(sdev *s, unsigned q)
 static int sdev_scratch(sdev *s, unsigned num)
 {
 	unsigned cap = 2 * num + SDEV_IOV_EXTRA;
-	struct iovec *iov;
+	struct iovec *iov, *slice;
 	uint64_t *addr;
 
 	if (cap <= s->cap)
@@ -586,14 +598,16 @@ static int sdev_scratch(sdev *s, unsigned num)
 	iov = realloc(s->iov, cap * sizeof(*iov));
 	if (iov)
 		s->iov = iov;
+	slice = realloc(s->slice, cap * sizeof(*slice));
+	if (slice)
+		s->slice = slice;
 	addr = realloc(s->addr, cap * sizeof(*addr));
 	if (addr)
 		s->addr = addr;
-	if (!iov || !addr)
+	if (!iov || !slice || !addr)
 		return -1;
 	s->cap = cap;
 	vscsi_chain_init(&s->chain, s->iov, s->cap);
-	vscsi_chain_set_addr(&s->chain, s->addr);
 	return 0;
 }
 
@@ -995,6 +1009,7 @@ void sdev_free(sdev *s)
 	}
 	free(s->held);
 	free(s->iov);
+	free(s->slice);
 	free(s->addr);
 	free(s->pushed);
 	free(s->more);
