@@ -357,11 +357,7 @@ static int vs_cmd_req_decode(const vscsi_vs_cfg *cfg, const uint8_t *p,
 			out->pi_bytesin = vs_get32(q + 4, be);
 			q += VS_REQ_PI;
 		}
-		/* a constant length for the usual size: inline moves */
-		if (cfg->cdb_size == VSCSI_CDB_DEFAULT)
-			memcpy(out->cdb, q, VSCSI_CDB_DEFAULT);
-		else
-			vscsi__copy(out->cdb, q, cfg->cdb_size);
+		memcpy(out->cdb, q, cfg->cdb_size);
 		out->cdb_size = (uint16_t)cfg->cdb_size;
 		out->data_out_len = total - hdr;
 		return VSCSI_OK;
@@ -414,14 +410,8 @@ int vscsi_vs_cmd_req_parse_iov(const vscsi_vs_cfg *cfg,
 	want = vs_req_size(cfg);
 	if (n && iov[0].iov_base && iov[0].iov_len >= want) {
 		/* the usual request: the header in the first buffer (and,
-		 * for all but writes, nothing else readable); copied once
-		 * (the guest may change it meanwhile), with a constant
-		 * length for the usual layout */
-		if (want == VS_REQ_FIXED + VSCSI_CDB_DEFAULT)
-			memcpy(hdr, iov[0].iov_base,
-			       VS_REQ_FIXED + VSCSI_CDB_DEFAULT);
-		else
-			vscsi__copy(hdr, iov[0].iov_base, want);
+		 * for all but writes, nothing else readable) */
+		vscsi__copy(hdr, iov[0].iov_base, want);
 		return vs_cmd_req_decode(cfg, hdr, want,
 					 n == 1 ? iov[0].iov_len
 						: vscsi_iov_len(iov, n),

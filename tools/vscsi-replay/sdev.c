@@ -304,10 +304,7 @@ static struct sreq *sdev_req_new(sdev *s, unsigned q, const vscsi_chain *c,
 			return NULL;
 		}
 	}
-	if (k == 1)
-		r->in[0] = in[0];
-	else
-		memcpy(r->in, in, k * sizeof(struct iovec));
+	memcpy(r->in, in, k * sizeof(struct iovec));
 	r->n_in = k;
 	return r;
 }
